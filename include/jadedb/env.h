@@ -1,0 +1,112 @@
+// Env: the file-system and clock interface every engine does its I/O through. The default
+// (Env::Default()) is POSIX; tests substitute their own (fault injection, power-loss
+// simulation) through Options::env.
+//
+// Every method returns a Status whose message names the path and the errno text on failure.
+// Implementations must be safe for concurrent use by several threads; a single file object is
+// used by one thread at a time unless stated otherwise.
+#pragma once
+
+#include <cstdarg>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jadedb/status.h"
+
+namespace jadedb {
+
+// A file read from start to end (logs, manifests).
+class SequentialFile {
+ public:
+  virtual ~SequentialFile() = default;
+  // Reads up to n bytes into scratch and points *result at what was read (which may be fewer
+  // bytes at end of file; empty means end of file).
+  virtual Status Read(size_t n, std::string_view* result, char* scratch) = 0;
+  virtual Status Skip(uint64_t n) = 0;
+};
+
+// A file read at arbitrary offsets (tables). Read may be called from several threads at once.
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+  // Reads up to n bytes at offset. *result may point into scratch or elsewhere.
+  virtual Status Read(uint64_t offset, size_t n, std::string_view* result, char* scratch) const = 0;
+};
+
+// A file written sequentially. Append buffers; Flush hands the buffer to the OS; Sync makes
+// everything appended so far durable (fdatasync/fsync).
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  virtual Status Append(std::string_view data) = 0;
+  virtual Status Flush() = 0;
+  virtual Status Sync() = 0;
+  virtual Status Close() = 0;
+};
+
+// Held while a DB directory is open; released when destroyed.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
+// Receives the informational log of an engine (the LOG file of a DB by default).
+class Logger {
+ public:
+  virtual ~Logger() = default;
+  virtual void Logv(const char* format, va_list ap) = 0;
+};
+
+// printf-style logging to `logger`; does nothing when logger is null.
+void Log(Logger* logger, const char* format, ...) __attribute__((format(printf, 2, 3)));
+
+class Env {
+ public:
+  virtual ~Env() = default;
+
+  // The process-wide POSIX environment. Never deleted.
+  static Env* Default();
+
+  virtual Status NewSequentialFile(const std::string& path,
+                                   std::unique_ptr<SequentialFile>* result) = 0;
+  virtual Status NewRandomAccessFile(const std::string& path,
+                                     std::unique_ptr<RandomAccessFile>* result) = 0;
+  // Creates (or truncates) path for writing.
+  virtual Status NewWritableFile(const std::string& path,
+                                 std::unique_ptr<WritableFile>* result) = 0;
+  // Opens path for appending, creating it when absent.
+  virtual Status NewAppendableFile(const std::string& path,
+                                   std::unique_ptr<WritableFile>* result) = 0;
+
+  virtual bool FileExists(const std::string& path) = 0;
+  // Names (not paths) of the entries in dir, without "." and "..".
+  virtual Status GetChildren(const std::string& dir, std::vector<std::string>* names) = 0;
+  virtual Status RemoveFile(const std::string& path) = 0;
+  virtual Status CreateDirIfMissing(const std::string& dir) = 0;
+  virtual Status RemoveDir(const std::string& dir) = 0;
+  virtual Status GetFileSize(const std::string& path, uint64_t* size) = 0;
+  // Atomically replaces `to` with `from` (rename(2)).
+  virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
+  // Makes the directory's entries (creations, renames, deletions) durable.
+  virtual Status SyncDir(const std::string& dir) = 0;
+
+  // Takes an exclusive advisory lock (flock) on path, creating the file when absent. Busy,
+  // naming the lock file, if another process (or this one) holds it.
+  virtual Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) = 0;
+
+  // Creates a logger that appends to path.
+  virtual Status NewLogger(const std::string& path, std::shared_ptr<Logger>* result) = 0;
+
+  virtual uint64_t NowMicros() = 0;
+  virtual void SleepForMicroseconds(uint64_t micros) = 0;
+};
+
+// Helpers built on Env.
+Status WriteStringToFile(Env* env, std::string_view data, const std::string& path, bool sync);
+Status ReadFileToString(Env* env, const std::string& path, std::string* data);
+
+}  // namespace jadedb

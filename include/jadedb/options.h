@@ -1,0 +1,115 @@
+// Options for opening a DB and for individual reads and writes.
+//
+// Options are plain values: copy them freely. Defaults suit a general-purpose embedded store
+// on an SSD; each field says what it trades.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace jadedb {
+
+class Env;
+class Logger;
+class Snapshot;
+
+// The storage engine behind a DB. Chosen when the DB is created and recorded in its
+// directory; opening it later with another engine is an InvalidArgument error.
+enum class EngineType {
+  kLsm,        // Log-structured merge tree: fast writes, compact storage.
+  kBPlusTree,  // Page-based B+tree (not available yet).
+};
+
+// "lsm" / "bplustree".
+const char* EngineTypeName(EngineType type);
+// Parses "lsm" or "bplustree"; false for anything else.
+bool ParseEngineType(std::string_view name, EngineType* type);
+
+// Settings of the LSM-tree engine.
+struct LsmOptions {
+  // Bytes of updates collected in the active memtable before it is switched to immutable and
+  // flushed to a level-0 table. Larger: fewer, larger L0 files and faster bulk loads; more
+  // memory and a longer WAL replay after a crash.
+  size_t write_buffer_size = 64 << 20;
+  // Immutable memtables allowed to wait for their flush before writes stall.
+  int max_immutable_memtables = 2;
+
+  // Uncompressed bytes of user data per table data block.
+  size_t block_size = 4 << 10;
+  // Keys between restart points in a block (prefix compression restarts there).
+  int block_restart_interval = 16;
+  // Bloom filter bits per key in each table; 0 disables filters. 10 gives ~1% false positives.
+  int bloom_bits_per_key = 10;
+  // Bytes of the cache of uncompressed data blocks shared by all tables of the DB.
+  size_t block_cache_size = 32 << 20;
+  // Table files kept open at once (the table cache's capacity).
+  int max_open_files = 1000;
+
+  // Level-0 file count that triggers a compaction into level 1.
+  int level0_file_num_compaction_trigger = 4;
+  // Level-0 file count at which each write is delayed by about 1 ms.
+  int level0_slowdown_writes_trigger = 20;
+  // Level-0 file count at which writes wait for compaction.
+  int level0_stop_writes_trigger = 36;
+  // Target bytes of level 1; each deeper level is max_bytes_for_level_multiplier times larger.
+  uint64_t max_bytes_for_level_base = 256ull << 20;
+  double max_bytes_for_level_multiplier = 10.0;
+  // Target size of a table produced by compaction.
+  uint64_t target_file_size = 64ull << 20;
+
+  // Threads doing flushes and compactions.
+  int max_background_jobs = 2;
+
+  // WAL recovery: when false (default), a checksum failure in the middle of a log is reported
+  // as Corruption and the DB does not open; when true, the damaged records are skipped and the
+  // bytes dropped are reported in the info log. A torn tail is always recovered.
+  bool skip_corrupted_wal_records = false;
+};
+
+struct Options {
+  EngineType engine = EngineType::kLsm;
+  // Create the DB when the directory holds none.
+  bool create_if_missing = false;
+  // Fail Open when a DB already exists there.
+  bool error_if_exists = false;
+  // Check every checksum on every read and fail on the first sign of damage, instead of only
+  // where the engine must.
+  bool paranoid_checks = false;
+
+  // File system and clock; null means Env::Default().
+  Env* env = nullptr;
+  // Informational log; null means a LOG file in the DB directory.
+  std::shared_ptr<Logger> info_log;
+
+  LsmOptions lsm;
+};
+
+struct ReadOptions {
+  // Read as of this snapshot (from DB::GetSnapshot); null means the latest state.
+  const Snapshot* snapshot = nullptr;
+  // Verify the checksum of every block read (in addition to paranoid_checks).
+  bool verify_checksums = false;
+  // Keep blocks read by this operation in the block cache (turn off for bulk scans).
+  bool fill_cache = true;
+  // Iterators only: keys before lower_bound (inclusive) or at/after upper_bound (exclusive)
+  // are invisible.
+  std::optional<std::string> lower_bound;
+  std::optional<std::string> upper_bound;
+};
+
+struct WriteOptions {
+  // When true the write is on stable storage (WAL fsynced) before the call returns, and
+  // survives a crash or power loss. When false it survives a process crash but may be lost on
+  // power loss.
+  bool sync = false;
+};
+
+struct FlushOptions {
+  // Wait until the flush has finished.
+  bool wait = true;
+};
+
+}  // namespace jadedb

@@ -1,0 +1,47 @@
+// InternalIterator: the cursor every LSM component exposes (memtable, block, table, merged
+// views). Same shape as the public jadedb::Iterator minus SeekForPrev, plus cleanup hooks so
+// an iterator can keep the resources it reads from (a cached block, a version) alive.
+//
+// Keys are internal keys unless the component says otherwise. Not thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "jadedb/status.h"
+
+namespace jadedb::lsm {
+
+class InternalIterator {
+ public:
+  InternalIterator() = default;
+  InternalIterator(const InternalIterator&) = delete;
+  InternalIterator& operator=(const InternalIterator&) = delete;
+  // Runs the registered cleanups in reverse order of registration.
+  virtual ~InternalIterator();
+
+  virtual bool Valid() const = 0;
+  virtual void SeekToFirst() = 0;
+  virtual void SeekToLast() = 0;
+  // First entry with key >= target.
+  virtual void Seek(std::string_view target) = 0;
+  virtual void Next() = 0;
+  virtual void Prev() = 0;
+  virtual std::string_view key() const = 0;
+  virtual std::string_view value() const = 0;
+  virtual Status status() const = 0;
+
+  // Runs fn when this iterator is destroyed.
+  void RegisterCleanup(std::function<void()> fn) { cleanups_.push_back(std::move(fn)); }
+
+ private:
+  std::vector<std::function<void()>> cleanups_;
+};
+
+// An iterator over nothing, with the given status.
+std::unique_ptr<InternalIterator> NewEmptyIterator();
+std::unique_ptr<InternalIterator> NewErrorIterator(const Status& status);
+
+}  // namespace jadedb::lsm

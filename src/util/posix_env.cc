@@ -1,0 +1,396 @@
+// The POSIX implementation of Env: buffered writes, pread for random access, flock for the
+// directory lock, fdatasync/fsync for durability.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "jadedb/env.h"
+
+namespace jadedb {
+namespace {
+
+Status PosixError(const std::string& context, int err) {
+  std::string msg = context + ": " + std::strerror(err);
+  if (err == ENOENT) return Status::NotFound(msg);
+  return Status::IOError(msg);
+}
+
+class PosixSequentialFile final : public SequentialFile {
+ public:
+  PosixSequentialFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixSequentialFile() override { ::close(fd_); }
+
+  Status Read(size_t n, std::string_view* result, char* scratch) override {
+    size_t done = 0;
+    while (done < n) {
+      ssize_t r = ::read(fd_, scratch + done, n - done);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return PosixError(path_, errno);
+      }
+      if (r == 0) break;
+      done += static_cast<size_t>(r);
+    }
+    *result = std::string_view(scratch, done);
+    return Status::OK();
+  }
+
+  Status Skip(uint64_t n) override {
+    if (::lseek(fd_, static_cast<off_t>(n), SEEK_CUR) == static_cast<off_t>(-1)) {
+      return PosixError(path_, errno);
+    }
+    return Status::OK();
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
+class PosixRandomAccessFile final : public RandomAccessFile {
+ public:
+  PosixRandomAccessFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixRandomAccessFile() override { ::close(fd_); }
+
+  Status Read(uint64_t offset, size_t n, std::string_view* result, char* scratch) const override {
+    size_t done = 0;
+    while (done < n) {
+      ssize_t r = ::pread(fd_, scratch + done, n - done, static_cast<off_t>(offset + done));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        *result = std::string_view();
+        return PosixError(path_, errno);
+      }
+      if (r == 0) break;
+      done += static_cast<size_t>(r);
+    }
+    *result = std::string_view(scratch, done);
+    return Status::OK();
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
+class PosixWritableFile final : public WritableFile {
+ public:
+  PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixWritableFile() override {
+    if (fd_ >= 0) Close();
+  }
+
+  Status Append(std::string_view data) override {
+    if (buffer_.size() + data.size() <= kBufferSize) {
+      buffer_.append(data);
+      return Status::OK();
+    }
+    Status s = FlushBuffer();
+    if (!s.ok()) return s;
+    if (data.size() <= kBufferSize) {
+      buffer_.append(data);
+      return Status::OK();
+    }
+    return WriteUnbuffered(data.data(), data.size());
+  }
+
+  Status Flush() override { return FlushBuffer(); }
+
+  Status Sync() override {
+    Status s = FlushBuffer();
+    if (!s.ok()) return s;
+    if (::fdatasync(fd_) != 0) return PosixError(path_, errno);
+    return Status::OK();
+  }
+
+  Status Close() override {
+    if (fd_ < 0) return Status::OK();
+    Status s = FlushBuffer();
+    if (::close(fd_) != 0 && s.ok()) s = PosixError(path_, errno);
+    fd_ = -1;
+    return s;
+  }
+
+ private:
+  static constexpr size_t kBufferSize = 64 << 10;
+
+  Status FlushBuffer() {
+    Status s = WriteUnbuffered(buffer_.data(), buffer_.size());
+    buffer_.clear();
+    return s;
+  }
+
+  Status WriteUnbuffered(const char* data, size_t n) {
+    while (n > 0) {
+      ssize_t r = ::write(fd_, data, n);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return PosixError(path_, errno);
+      }
+      data += r;
+      n -= static_cast<size_t>(r);
+    }
+    return Status::OK();
+  }
+
+  std::string path_;
+  int fd_;
+  std::string buffer_;
+};
+
+// flock() locks belong to the open file description, so a second open in the same process
+// would succeed; the set of locked paths catches that case.
+std::mutex g_locked_paths_mu;
+std::set<std::string> g_locked_paths;
+
+class PosixFileLock final : public FileLock {
+ public:
+  PosixFileLock(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixFileLock() override {
+    ::flock(fd_, LOCK_UN);
+    ::close(fd_);
+    std::lock_guard<std::mutex> l(g_locked_paths_mu);
+    g_locked_paths.erase(path_);
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
+class PosixLogger final : public Logger {
+ public:
+  explicit PosixLogger(std::FILE* f) : file_(f) {}
+  ~PosixLogger() override { std::fclose(file_); }
+
+  void Logv(const char* format, va_list ap) override {
+    struct timeval now;
+    ::gettimeofday(&now, nullptr);
+    struct tm t;
+    ::localtime_r(&now.tv_sec, &t);
+    char line[1024];
+    int prefix = std::snprintf(line, sizeof(line), "%04d/%02d/%02d-%02d:%02d:%02d.%06ld ",
+                               t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min,
+                               t.tm_sec, static_cast<long>(now.tv_usec));
+    va_list copy;
+    va_copy(copy, ap);
+    int body = std::vsnprintf(line + prefix, sizeof(line) - prefix - 1, format, copy);
+    va_end(copy);
+    std::string text(line, prefix);
+    if (body >= 0 && static_cast<size_t>(body) < sizeof(line) - prefix - 1) {
+      text.append(line + prefix, body);
+    } else if (body >= 0) {
+      std::string big(body + 1, '\0');
+      va_copy(copy, ap);
+      std::vsnprintf(big.data(), big.size(), format, copy);
+      va_end(copy);
+      big.resize(body);
+      text += big;
+    }
+    if (text.empty() || text.back() != '\n') text.push_back('\n');
+    std::lock_guard<std::mutex> l(mu_);
+    std::fwrite(text.data(), 1, text.size(), file_);
+    std::fflush(file_);
+  }
+
+ private:
+  std::mutex mu_;
+  std::FILE* file_;
+};
+
+class PosixEnv final : public Env {
+ public:
+  Status NewSequentialFile(const std::string& path,
+                           std::unique_ptr<SequentialFile>* result) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return PosixError(path, errno);
+    *result = std::make_unique<PosixSequentialFile>(path, fd);
+    return Status::OK();
+  }
+
+  Status NewRandomAccessFile(const std::string& path,
+                             std::unique_ptr<RandomAccessFile>* result) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return PosixError(path, errno);
+    *result = std::make_unique<PosixRandomAccessFile>(path, fd);
+    return Status::OK();
+  }
+
+  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return PosixError(path, errno);
+    *result = std::make_unique<PosixWritableFile>(path, fd);
+    return Status::OK();
+  }
+
+  Status NewAppendableFile(const std::string& path,
+                           std::unique_ptr<WritableFile>* result) override {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) return PosixError(path, errno);
+    *result = std::make_unique<PosixWritableFile>(path, fd);
+    return Status::OK();
+  }
+
+  bool FileExists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
+
+  Status GetChildren(const std::string& dir, std::vector<std::string>* names) override {
+    names->clear();
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) return PosixError(dir, errno);
+    while (struct dirent* e = ::readdir(d)) {
+      if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+      names->emplace_back(e->d_name);
+    }
+    ::closedir(d);
+    return Status::OK();
+  }
+
+  Status RemoveFile(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0) return PosixError(path, errno);
+    return Status::OK();
+  }
+
+  Status CreateDirIfMissing(const std::string& dir) override {
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return PosixError(dir, errno);
+    struct stat st;
+    if (::stat(dir.c_str(), &st) != 0) return PosixError(dir, errno);
+    if (!S_ISDIR(st.st_mode)) return Status::InvalidArgument(dir, "exists and is not a directory");
+    return Status::OK();
+  }
+
+  Status RemoveDir(const std::string& dir) override {
+    if (::rmdir(dir.c_str()) != 0) return PosixError(dir, errno);
+    return Status::OK();
+  }
+
+  Status GetFileSize(const std::string& path, uint64_t* size) override {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) {
+      *size = 0;
+      return PosixError(path, errno);
+    }
+    *size = static_cast<uint64_t>(st.st_size);
+    return Status::OK();
+  }
+
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0) return PosixError(from + " -> " + to, errno);
+    return Status::OK();
+  }
+
+  Status SyncDir(const std::string& dir) override {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return PosixError(dir, errno);
+    Status s;
+    if (::fsync(fd) != 0) s = PosixError(dir, errno);
+    ::close(fd);
+    return s;
+  }
+
+  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override {
+    {
+      std::lock_guard<std::mutex> l(g_locked_paths_mu);
+      if (!g_locked_paths.insert(path).second) {
+        return Status::Busy("lock " + path, "already held by this process");
+      }
+    }
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      int err = errno;
+      std::lock_guard<std::mutex> l(g_locked_paths_mu);
+      g_locked_paths.erase(path);
+      return PosixError("lock " + path, err);
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      int err = errno;
+      ::close(fd);
+      std::lock_guard<std::mutex> l(g_locked_paths_mu);
+      g_locked_paths.erase(path);
+      if (err == EWOULDBLOCK) {
+        return Status::Busy("lock " + path, "held by another process (is the DB open elsewhere?)");
+      }
+      return PosixError("lock " + path, err);
+    }
+    *lock = std::make_unique<PosixFileLock>(path, fd);
+    return Status::OK();
+  }
+
+  Status NewLogger(const std::string& path, std::shared_ptr<Logger>* result) override {
+    int fd = ::open(path.c_str(), O_APPEND | O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return PosixError(path, errno);
+    std::FILE* f = ::fdopen(fd, "a");
+    if (f == nullptr) {
+      int err = errno;
+      ::close(fd);
+      return PosixError(path, err);
+    }
+    *result = std::make_shared<PosixLogger>(f);
+    return Status::OK();
+  }
+
+  uint64_t NowMicros() override {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+  }
+
+  void SleepForMicroseconds(uint64_t micros) override {
+    std::this_thread::sleep_for(std::chrono::microseconds(micros));
+  }
+};
+
+}  // namespace
+
+Env* Env::Default() {
+  static PosixEnv* env = new PosixEnv();  // never destroyed: used by background threads at exit
+  return env;
+}
+
+void Log(Logger* logger, const char* format, ...) {
+  if (logger == nullptr) return;
+  va_list ap;
+  va_start(ap, format);
+  logger->Logv(format, ap);
+  va_end(ap);
+}
+
+Status WriteStringToFile(Env* env, std::string_view data, const std::string& path, bool sync) {
+  std::unique_ptr<WritableFile> file;
+  Status s = env->NewWritableFile(path, &file);
+  if (!s.ok()) return s;
+  s = file->Append(data);
+  if (s.ok() && sync) s = file->Sync();
+  if (s.ok()) s = file->Close();
+  if (!s.ok()) env->RemoveFile(path);
+  return s;
+}
+
+Status ReadFileToString(Env* env, const std::string& path, std::string* data) {
+  data->clear();
+  std::unique_ptr<SequentialFile> file;
+  Status s = env->NewSequentialFile(path, &file);
+  if (!s.ok()) return s;
+  constexpr size_t kChunk = 8192;
+  std::string scratch(kChunk, '\0');
+  while (true) {
+    std::string_view fragment;
+    s = file->Read(kChunk, &fragment, scratch.data());
+    if (!s.ok() || fragment.empty()) break;
+    data->append(fragment);
+  }
+  return s;
+}
+
+}  // namespace jadedb
