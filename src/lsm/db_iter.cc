@@ -1,0 +1,261 @@
+#include "lsm/db_iter.h"
+
+namespace jadedb::lsm {
+namespace {
+
+// Invariants, as in LevelDB's DBIter:
+// - forward direction: iter_ is positioned at the newest visible entry of key(), so key() and
+//   value() come from iter_;
+// - reverse direction: iter_ is positioned just before all entries of key(), whose key and
+//   value are copied into saved_key_ / saved_value_.
+class DBIter final : public Iterator {
+ public:
+  DBIter(const Comparator* cmp, std::unique_ptr<InternalIterator> iter, SequenceNumber seq,
+         std::optional<std::string> lower, std::optional<std::string> upper)
+      : user_comparator_(cmp),
+        iter_(std::move(iter)),
+        sequence_(seq),
+        lower_(std::move(lower)),
+        upper_(std::move(upper)) {}
+
+  bool Valid() const override { return valid_; }
+
+  std::string_view key() const override {
+    return direction_ == kForward ? ExtractUserKey(iter_->key()) : std::string_view(saved_key_);
+  }
+  std::string_view value() const override {
+    return direction_ == kForward ? iter_->value() : std::string_view(saved_value_);
+  }
+  Status status() const override { return status_.ok() ? iter_->status() : status_; }
+
+  void Next() override;
+  void Prev() override;
+  void Seek(std::string_view target) override;
+  void SeekForPrev(std::string_view target) override;
+  void SeekToFirst() override;
+  void SeekToLast() override;
+
+ private:
+  enum Direction { kForward, kReverse };
+
+  bool ParseKey(ParsedInternalKey* ikey) {
+    if (!ParseInternalKey(iter_->key(), ikey)) {
+      status_ = Status::Corruption("iterator", "malformed internal key");
+      return false;
+    }
+    return true;
+  }
+  bool BeforeLower(std::string_view user_key) const {
+    return lower_ && user_comparator_->Compare(user_key, *lower_) < 0;
+  }
+  bool AtOrAfterUpper(std::string_view user_key) const {
+    return upper_ && user_comparator_->Compare(user_key, *upper_) >= 0;
+  }
+  void Invalidate() {
+    valid_ = false;
+    saved_key_.clear();
+    saved_value_.clear();
+  }
+  void FindNextUserEntry(bool skipping, std::string* skip);
+  void FindPrevUserEntry();
+  // Positions iter_ at the last entry whose user key is < (strict) or <= target, then scans
+  // backwards for the newest visible entry.
+  void SeekBackwardFrom(std::string_view target, bool inclusive);
+
+  const Comparator* const user_comparator_;
+  std::unique_ptr<InternalIterator> iter_;
+  const SequenceNumber sequence_;
+  const std::optional<std::string> lower_;
+  const std::optional<std::string> upper_;
+
+  Status status_;
+  std::string saved_key_;    // reverse: current key; forward: key being skipped
+  std::string saved_value_;  // reverse: current value
+  Direction direction_ = kForward;
+  bool valid_ = false;
+};
+
+void DBIter::FindNextUserEntry(bool skipping, std::string* skip) {
+  // Loop until an entry visible at sequence_ and not deleted or shadowed is found.
+  while (iter_->Valid()) {
+    ParsedInternalKey ikey;
+    if (ParseKey(&ikey) && ikey.sequence <= sequence_) {
+      if (AtOrAfterUpper(ikey.user_key)) break;
+      if (ikey.type == kTypeDeletion) {
+        // Every older entry of this key is hidden by the deletion.
+        skip->assign(ikey.user_key);
+        skipping = true;
+      } else if (!skipping || user_comparator_->Compare(ikey.user_key, *skip) > 0) {
+        valid_ = true;
+        saved_key_.clear();
+        return;
+      }
+    } else if (!status_.ok()) {
+      break;
+    }
+    iter_->Next();
+  }
+  Invalidate();
+}
+
+void DBIter::FindPrevUserEntry() {
+  ValueType value_type = kTypeDeletion;
+  while (iter_->Valid()) {
+    ParsedInternalKey ikey;
+    if (ParseKey(&ikey) && ikey.sequence <= sequence_) {
+      if (value_type != kTypeDeletion && user_comparator_->Compare(ikey.user_key, saved_key_) < 0) {
+        break;  // the newest visible entry of saved_key_ was a value: done
+      }
+      if (BeforeLower(ikey.user_key)) break;
+      value_type = ikey.type;
+      if (value_type == kTypeDeletion) {
+        saved_key_.clear();
+        saved_value_.clear();
+      } else {
+        std::string_view raw = iter_->value();
+        if (saved_value_.capacity() > raw.size() + (1 << 20)) std::string().swap(saved_value_);
+        saved_key_.assign(ExtractUserKey(iter_->key()));
+        saved_value_.assign(raw.data(), raw.size());
+      }
+    } else if (!status_.ok()) {
+      value_type = kTypeDeletion;
+      break;
+    }
+    iter_->Prev();
+  }
+  if (value_type == kTypeDeletion) {
+    Invalidate();
+    direction_ = kForward;
+  } else {
+    valid_ = true;
+  }
+}
+
+void DBIter::Next() {
+  if (!valid_) return;
+  if (direction_ == kReverse) {
+    direction_ = kForward;
+    // iter_ is just before the entries of key(): step into them; saved_key_ holds key() so
+    // the skipping code below passes over them.
+    if (!iter_->Valid()) {
+      iter_->SeekToFirst();
+    } else {
+      iter_->Next();
+    }
+  } else {
+    saved_key_.assign(ExtractUserKey(iter_->key()));
+    iter_->Next();
+  }
+  if (!iter_->Valid()) {
+    Invalidate();
+    return;
+  }
+  FindNextUserEntry(true, &saved_key_);
+}
+
+void DBIter::Prev() {
+  if (!valid_) return;
+  if (direction_ == kForward) {
+    // iter_ is at the current entry: scan back to the last entry of an earlier user key.
+    saved_key_.assign(ExtractUserKey(iter_->key()));
+    while (true) {
+      iter_->Prev();
+      if (!iter_->Valid()) {
+        Invalidate();
+        return;
+      }
+      if (user_comparator_->Compare(ExtractUserKey(iter_->key()), saved_key_) < 0) break;
+    }
+    direction_ = kReverse;
+  }
+  FindPrevUserEntry();
+}
+
+void DBIter::Seek(std::string_view target) {
+  direction_ = kForward;
+  saved_value_.clear();
+  if (lower_ && user_comparator_->Compare(target, *lower_) < 0) target = *lower_;
+  saved_key_.clear();
+  AppendInternalKey(&saved_key_, ParsedInternalKey(target, sequence_, kValueTypeForSeek));
+  iter_->Seek(saved_key_);
+  if (iter_->Valid()) {
+    FindNextUserEntry(false, &saved_key_);
+  } else {
+    Invalidate();
+  }
+}
+
+void DBIter::SeekToFirst() {
+  if (lower_) {
+    Seek(*lower_);
+    return;
+  }
+  direction_ = kForward;
+  saved_value_.clear();
+  iter_->SeekToFirst();
+  if (iter_->Valid()) {
+    FindNextUserEntry(false, &saved_key_);
+  } else {
+    Invalidate();
+  }
+}
+
+void DBIter::SeekBackwardFrom(std::string_view target, bool inclusive) {
+  direction_ = kReverse;
+  saved_key_.clear();
+  saved_value_.clear();
+  // (target, max sequence) sorts before every entry of target; (target, 0, deletion) after.
+  std::string seek_key;
+  if (inclusive) {
+    AppendInternalKey(&seek_key, ParsedInternalKey(target, 0, kTypeDeletion));
+  } else {
+    AppendInternalKey(&seek_key, ParsedInternalKey(target, kMaxSequenceNumber, kValueTypeForSeek));
+  }
+  iter_->Seek(seek_key);
+  if (inclusive) {
+    // The only entry that can equal seek_key is itself an entry of target: step past it.
+    while (iter_->Valid() &&
+           user_comparator_->Compare(ExtractUserKey(iter_->key()), target) == 0) {
+      iter_->Next();
+    }
+  }
+  if (iter_->Valid()) {
+    iter_->Prev();
+  } else {
+    iter_->SeekToLast();
+  }
+  FindPrevUserEntry();
+}
+
+void DBIter::SeekToLast() {
+  if (upper_) {
+    SeekBackwardFrom(*upper_, /*inclusive=*/false);
+    return;
+  }
+  direction_ = kReverse;
+  saved_key_.clear();
+  saved_value_.clear();
+  iter_->SeekToLast();
+  FindPrevUserEntry();
+}
+
+void DBIter::SeekForPrev(std::string_view target) {
+  if (upper_ && user_comparator_->Compare(target, *upper_) >= 0) {
+    SeekBackwardFrom(*upper_, /*inclusive=*/false);
+  } else {
+    SeekBackwardFrom(target, /*inclusive=*/true);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Iterator> NewDBIterator(const Comparator* user_comparator,
+                                        std::unique_ptr<InternalIterator> internal,
+                                        SequenceNumber sequence,
+                                        std::optional<std::string> lower_bound,
+                                        std::optional<std::string> upper_bound) {
+  return std::make_unique<DBIter>(user_comparator, std::move(internal), sequence,
+                                  std::move(lower_bound), std::move(upper_bound));
+}
+
+}  // namespace jadedb::lsm

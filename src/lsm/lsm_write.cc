@@ -1,0 +1,185 @@
+// The write path: group commit through a queue of writers, memtable switching and write
+// back-pressure (LevelDB's design, with a queue of immutable memtables).
+#include "lsm/base/filename.h"
+#include "lsm/lsm_db_impl.h"
+#include "util/write_batch_internal.h"
+
+namespace jadedb::lsm {
+
+// A caller of Write waiting in writers_. The front writer is the leader.
+struct LsmDB::Writer {
+  explicit Writer(WriteBatch* b, bool s) : batch(b), sync(s) {}
+  WriteBatch* batch;  // null: force a memtable switch (Flush)
+  bool sync;
+  bool done = false;
+  Status status;
+  std::condition_variable cv;
+};
+
+Status LsmDB::Put(const WriteOptions& options, std::string_view key, std::string_view value) {
+  WriteBatch batch;
+  batch.Put(key, value);
+  return Write(options, &batch);
+}
+
+Status LsmDB::Delete(const WriteOptions& options, std::string_view key) {
+  WriteBatch batch;
+  batch.Delete(key);
+  return Write(options, &batch);
+}
+
+Status LsmDB::Write(const WriteOptions& options, WriteBatch* updates) {
+  Writer w(updates, options.sync);
+  std::unique_lock<std::mutex> lock(mutex_);
+  writers_.push_back(&w);
+  w.cv.wait(lock, [&] { return w.done || &w == writers_.front(); });
+  if (w.done) return w.status;  // a leader wrote our batch
+
+  Status status = MakeRoomForWrite(lock, /*force=*/updates == nullptr);
+  SequenceNumber last_sequence = versions_->LastSequence();
+  Writer* last_writer = &w;
+  if (status.ok() && updates != nullptr) {
+    WriteBatch* group = BuildBatchGroup(&last_writer);
+    const SequenceNumber first = last_sequence + 1;
+    WriteBatchInternal::SetSequence(group, first);
+    last_sequence += group->Count();
+    std::string_view record = WriteBatchInternal::Contents(group);
+    wal_bytes_ += record.size();
+    if (w.sync) wal_syncs_++;
+
+    // Only the leader touches log_, logfile_ and the memtable's writer side, so the I/O and
+    // the memtable insert run without the mutex; followers wait, readers go on.
+    lock.unlock();
+    status = log_->AddRecord(record);
+    // Flush hands the record to the OS, so a process crash cannot lose it.
+    if (status.ok()) status = logfile_->Flush();
+    if (status.ok() && w.sync) status = logfile_->Sync();
+    bool wal_ok = status.ok();
+    if (status.ok()) status = InsertBatchIntoMemTable(group, first, mem_);
+    lock.lock();
+    if (!wal_ok) {
+      // The log may now end in a partial record; accept no more writes on it.
+      RecordBackgroundError(status);
+    }
+    if (group == &tmp_batch_) tmp_batch_.Clear();
+    if (status.ok()) versions_->SetLastSequence(last_sequence);
+  }
+
+  while (true) {
+    Writer* ready = writers_.front();
+    writers_.pop_front();
+    if (ready != &w) {
+      ready->status = status;
+      ready->done = true;
+      ready->cv.notify_one();
+    }
+    if (ready == last_writer) break;
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  return status;
+}
+
+WriteBatch* LsmDB::BuildBatchGroup(Writer** last_writer) {
+  Writer* first = writers_.front();
+  WriteBatch* result = first->batch;
+  size_t size = WriteBatchInternal::ByteSize(first->batch);
+  // Grow the group up to 1 MiB, but keep small writes from waiting behind a big group.
+  size_t max_size = 1 << 20;
+  if (size <= (128 << 10)) max_size = size + (128 << 10);
+
+  *last_writer = first;
+  for (auto it = writers_.begin() + 1; it != writers_.end(); ++it) {
+    Writer* w = *it;
+    if (w->sync && !first->sync) break;  // a sync write must not ride a non-sync leader
+    if (w->batch == nullptr) break;      // a forced switch goes alone
+    size += WriteBatchInternal::ByteSize(w->batch);
+    if (size > max_size) break;
+    if (result == first->batch) {
+      result = &tmp_batch_;
+      tmp_batch_.Clear();
+      tmp_batch_.Append(*first->batch);
+    }
+    tmp_batch_.Append(*w->batch);
+    *last_writer = w;
+  }
+  return result;
+}
+
+Status LsmDB::MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool force) {
+  bool allow_delay = !force;
+  while (true) {
+    if (!bg_error_.ok()) return bg_error_;
+    const int l0_files = versions_->NumLevelFiles(0);
+    if (allow_delay && l0_files >= options_.lsm.level0_slowdown_writes_trigger) {
+      // Near the stop trigger: give compaction some CPU by delaying each write batch by 1 ms
+      // rather than stopping writes for seconds later.
+      uint64_t start = env_->NowMicros();
+      lock.unlock();
+      env_->SleepForMicroseconds(1000);
+      lock.lock();
+      allow_delay = false;
+      slowdown_count_++;
+      stall_micros_ += env_->NowMicros() - start;
+    } else if (!force && mem_->ApproximateMemoryUsage() <= options_.lsm.write_buffer_size) {
+      return Status::OK();
+    } else if (force && mem_->NumEntries() == 0) {
+      return Status::OK();  // nothing to flush
+    } else if (imms_.size() >= static_cast<size_t>(options_.lsm.max_immutable_memtables)) {
+      uint64_t start = env_->NowMicros();
+      Log(info_log_.get(), "all memtables full; waiting for a flush");
+      MaybeScheduleFlush();
+      background_cv_.wait(lock);
+      stop_count_++;
+      stall_micros_ += env_->NowMicros() - start;
+    } else if (l0_files >= options_.lsm.level0_stop_writes_trigger) {
+      uint64_t start = env_->NowMicros();
+      Log(info_log_.get(), "too many level-0 files (%d); waiting for compaction", l0_files);
+      MaybeScheduleCompaction();
+      background_cv_.wait(lock);
+      stop_count_++;
+      stall_micros_ += env_->NowMicros() - start;
+    } else {
+      Status s = SwitchMemTable(lock);
+      if (!s.ok()) return s;
+      force = false;
+    }
+  }
+}
+
+Status LsmDB::SwitchMemTable(std::unique_lock<std::mutex>& lock) {
+  // Sync the old log first: nothing written later (in the new log) may survive a power loss
+  // that the old log's records do not.
+  lock.unlock();
+  Status s = logfile_->Sync();
+  lock.lock();
+  if (!s.ok()) {
+    RecordBackgroundError(s);
+    return s;
+  }
+
+  const uint64_t new_number = versions_->NewFileNumber();
+  std::unique_ptr<WritableFile> file;
+  s = env_->NewWritableFile(LogFileName(dbname_, new_number), &file);
+  if (s.ok()) {
+    lock.unlock();
+    s = env_->SyncDir(dbname_);  // the new log's directory entry must survive power loss
+    lock.lock();
+  }
+  if (!s.ok()) {
+    versions_->ReuseFileNumber(new_number);
+    return s;
+  }
+  log_.reset();
+  logfile_->Close();
+  imms_.push_back(ImmutableMemTable{mem_, logfile_number_});
+  has_imm_.store(true, std::memory_order_release);
+  logfile_ = std::move(file);
+  logfile_number_ = new_number;
+  log_ = std::make_unique<log::Writer>(logfile_.get());
+  mem_ = new MemTable(internal_comparator_);
+  mem_->Ref();
+  MaybeScheduleFlush();
+  return Status::OK();
+}
+
+}  // namespace jadedb::lsm

@@ -1,0 +1,101 @@
+#include "lsm/sstable/table_cache.h"
+
+#include <algorithm>
+
+#include "lsm/base/filename.h"
+#include "util/coding.h"
+
+namespace jadedb::lsm {
+namespace {
+
+void DeleteTable(std::string_view /*key*/, void* value) { delete static_cast<Table*>(value); }
+
+// Small caches get one shard: with 16 shards a capacity of, say, 20 would leave each shard
+// room for two tables and evict far earlier than max_open_files suggests.
+int ShardBitsFor(int max_open_files) { return max_open_files >= 1024 ? 4 : 0; }
+
+}  // namespace
+
+TableCache::TableCache(std::string dbname, const TableOptions& options, Env* env,
+                       int max_open_files)
+    : env_(env),
+      dbname_(std::move(dbname)),
+      options_(options),
+      cache_(NewLRUCache(static_cast<size_t>(std::max(1, max_open_files)),
+                         ShardBitsFor(max_open_files))) {}
+
+TableCache::~TableCache() = default;
+
+Status TableCache::FindTable(uint64_t file_number, uint64_t file_size, Cache::Handle** handle) {
+  char key_buf[8];
+  EncodeFixed64(key_buf, file_number);
+  const std::string_view key(key_buf, sizeof(key_buf));
+  *handle = cache_->Lookup(key);
+  if (*handle != nullptr) return Status::OK();
+
+  const std::string fname = TableFileName(dbname_, file_number);
+  std::unique_ptr<RandomAccessFile> file;
+  Status s = env_->NewRandomAccessFile(fname, &file);
+  if (!s.ok()) return s;
+  std::unique_ptr<Table> table;
+  s = Table::Open(options_, std::move(file), file_size, fname, &table);
+  // Errors are not cached: a transient failure (or a repaired file) should be retried.
+  if (!s.ok()) return s;
+  *handle = cache_->Insert(key, table.release(), 1, &DeleteTable);
+  return Status::OK();
+}
+
+std::unique_ptr<InternalIterator> TableCache::NewIterator(const TableReadOptions& options,
+                                                          uint64_t file_number, uint64_t file_size,
+                                                          const Table** table_out) {
+  if (table_out != nullptr) *table_out = nullptr;
+  Cache::Handle* handle = nullptr;
+  Status s = FindTable(file_number, file_size, &handle);
+  if (!s.ok()) return NewErrorIterator(s);
+  auto* table = static_cast<const Table*>(cache_->Value(handle));
+  auto iter = table->NewIterator(options);
+  Cache* cache = cache_.get();
+  iter->RegisterCleanup([cache, handle] { cache->Release(handle); });
+  if (table_out != nullptr) *table_out = table;
+  return iter;
+}
+
+Status TableCache::Get(const TableReadOptions& options, uint64_t file_number, uint64_t file_size,
+                       std::string_view internal_key,
+                       const std::function<void(std::string_view, std::string_view)>& handle) {
+  Cache::Handle* cache_handle = nullptr;
+  Status s = FindTable(file_number, file_size, &cache_handle);
+  if (!s.ok()) return s;
+  auto* table = static_cast<const Table*>(cache_->Value(cache_handle));
+  s = table->InternalGet(options, internal_key, handle);
+  cache_->Release(cache_handle);
+  return s;
+}
+
+uint64_t TableCache::ApproximateOffsetOf(uint64_t file_number, uint64_t file_size,
+                                         std::string_view key) {
+  Cache::Handle* handle = nullptr;
+  if (!FindTable(file_number, file_size, &handle).ok()) return 0;
+  auto* table = static_cast<const Table*>(cache_->Value(handle));
+  uint64_t result = table->ApproximateOffsetOf(key);
+  cache_->Release(handle);
+  return result;
+}
+
+Status TableCache::VerifyTable(uint64_t file_number, uint64_t file_size, std::string* report) {
+  Cache::Handle* handle = nullptr;
+  Status s = FindTable(file_number, file_size, &handle);
+  if (!s.ok()) return s;
+  auto* table = static_cast<const Table*>(cache_->Value(handle));
+  s = table->VerifyChecksums(report);
+  cache_->Release(handle);
+  return s;
+}
+
+void TableCache::Evict(uint64_t file_number) {
+  char key_buf[8];
+  EncodeFixed64(key_buf, file_number);
+  cache_->Erase(std::string_view(key_buf, sizeof(key_buf)));
+}
+
+}  // namespace jadedb::lsm

@@ -1,0 +1,58 @@
+// TableCache: the open Table objects of a DB, keyed by file number and bounded by
+// LsmOptions::max_open_files (an LRU cache). Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "jadedb/env.h"
+#include "lsm/base/iterator.h"
+#include "lsm/cache/cache.h"
+#include "lsm/sstable/table.h"
+#include "lsm/sstable/table_options.h"
+
+namespace jadedb::lsm {
+
+class TableCache {
+ public:
+  TableCache(std::string dbname, const TableOptions& options, Env* env, int max_open_files);
+  TableCache(const TableCache&) = delete;
+  TableCache& operator=(const TableCache&) = delete;
+  ~TableCache();
+
+  // Iterator over table file_number (of file_size bytes). If table_out is non-null it is set
+  // to the Table (owned by the cache, valid while the iterator lives). On error returns an
+  // error iterator.
+  std::unique_ptr<InternalIterator> NewIterator(const TableReadOptions& options,
+                                                uint64_t file_number, uint64_t file_size,
+                                                const Table** table_out = nullptr);
+
+  // Table::InternalGet on table file_number.
+  Status Get(const TableReadOptions& options, uint64_t file_number, uint64_t file_size,
+             std::string_view internal_key,
+             const std::function<void(std::string_view, std::string_view)>& handle);
+
+  // Approximate offset of key in table file_number (0 on error).
+  uint64_t ApproximateOffsetOf(uint64_t file_number, uint64_t file_size, std::string_view key);
+
+  // Verifies every block of table file_number (see Table::VerifyChecksums).
+  Status VerifyTable(uint64_t file_number, uint64_t file_size, std::string* report);
+
+  // Drops the open table for file_number (called when the file is deleted).
+  void Evict(uint64_t file_number);
+
+  Cache* cache() { return cache_.get(); }
+
+ private:
+  Status FindTable(uint64_t file_number, uint64_t file_size, Cache::Handle** handle);
+
+  Env* const env_;
+  const std::string dbname_;
+  const TableOptions options_;
+  std::unique_ptr<Cache> cache_;
+};
+
+}  // namespace jadedb::lsm

@@ -1,0 +1,77 @@
+#include "lsm/version/level_iterator.h"
+
+#include "lsm/sstable/two_level_iterator.h"
+#include "lsm/version/version.h"
+#include "util/coding.h"
+
+namespace jadedb::lsm {
+namespace {
+
+// Walks a sorted file list. Positions are indices; files_->size() means "not valid".
+class LevelFileNumIterator final : public InternalIterator {
+ public:
+  LevelFileNumIterator(const InternalKeyComparator* icmp, const std::vector<FileMetaData*>* files)
+      : icmp_(icmp), files_(files), index_(files->size()) {}
+
+  bool Valid() const override { return index_ < files_->size(); }
+  void SeekToFirst() override { index_ = 0; }
+  void SeekToLast() override { index_ = files_->empty() ? 0 : files_->size() - 1; }
+  void Seek(std::string_view target) override {
+    index_ = static_cast<size_t>(FindFile(*icmp_, *files_, target));
+  }
+  void Next() override { index_++; }
+  void Prev() override {
+    // Stepping back from the first file leaves the iterator invalid.
+    index_ = index_ == 0 ? files_->size() : index_ - 1;
+  }
+  std::string_view key() const override { return (*files_)[index_]->largest.Encode(); }
+  std::string_view value() const override {
+    const FileMetaData* f = (*files_)[index_];
+    value_buf_ = EncodeFileIndexValue(f->number, f->file_size);
+    return value_buf_;
+  }
+  Status status() const override { return Status::OK(); }
+
+ private:
+  const InternalKeyComparator* const icmp_;
+  const std::vector<FileMetaData*>* const files_;
+  size_t index_;
+  mutable std::string value_buf_;
+};
+
+}  // namespace
+
+std::string EncodeFileIndexValue(uint64_t number, uint64_t file_size) {
+  std::string v;
+  PutFixed64(&v, number);
+  PutFixed64(&v, file_size);
+  return v;
+}
+
+bool DecodeFileIndexValue(std::string_view value, uint64_t* number, uint64_t* file_size) {
+  if (value.size() != 16) return false;
+  *number = DecodeFixed64(value.data());
+  *file_size = DecodeFixed64(value.data() + 8);
+  return true;
+}
+
+std::unique_ptr<InternalIterator> NewLevelFileNumIterator(const InternalKeyComparator* icmp,
+                                                          const std::vector<FileMetaData*>* files) {
+  return std::make_unique<LevelFileNumIterator>(icmp, files);
+}
+
+std::unique_ptr<InternalIterator> NewConcatenatingIterator(
+    TableCache* table_cache, const InternalKeyComparator* icmp, const TableReadOptions& options,
+    const std::vector<FileMetaData*>* files) {
+  return NewTwoLevelIterator(
+      NewLevelFileNumIterator(icmp, files),
+      [table_cache, options](std::string_view index_value) -> std::unique_ptr<InternalIterator> {
+        uint64_t number, file_size;
+        if (!DecodeFileIndexValue(index_value, &number, &file_size)) {
+          return NewErrorIterator(Status::Corruption("level iterator: file entry is not 16 bytes"));
+        }
+        return table_cache->NewIterator(options, number, file_size);
+      });
+}
+
+}  // namespace jadedb::lsm

@@ -1,0 +1,119 @@
+// Version: one immutable snapshot of the LSM tree's file set — the table files of every level.
+// Reads (Get, iterators) and compactions work on a Version; a flush or compaction produces a
+// new one through VersionSet::LogAndApply. Versions are reference counted: a reader Refs the
+// current Version, reads, and Unrefs it, so the files it reads are not deleted under it.
+//
+// Thread safety: a Version's file lists never change after it is installed.
+// - Ref, Unref (and thus destruction) require the DB mutex.
+// - Get, AddIterators, OverlapInLevel, GetOverlappingInputs, PickLevelForMemTableOutput,
+//   NumFiles, files, DebugString only read immutable state: they may run without the DB mutex
+//   as long as the caller holds a reference on the Version.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jadedb/status.h"
+#include "lsm/base/dbformat.h"
+#include "lsm/base/iterator.h"
+#include "lsm/sstable/table_options.h"
+#include "lsm/version/version_edit.h"
+
+namespace jadedb::lsm {
+
+class VersionSet;
+
+// Index of the first file in `files` (sorted, disjoint) whose largest key is >= key;
+// files.size() when there is none.
+int FindFile(const InternalKeyComparator& icmp, const std::vector<FileMetaData*>& files,
+             std::string_view key);
+
+// True when some file in `files` overlaps the user-key range [*smallest, *largest]. A null
+// bound means unbounded on that side. disjoint_sorted_files: files are sorted and disjoint
+// (levels >= 1), which allows a binary search; otherwise every file is checked.
+bool SomeFileOverlapsRange(const InternalKeyComparator& icmp, bool disjoint_sorted_files,
+                           const std::vector<FileMetaData*>& files,
+                           const std::string_view* smallest_user_key,
+                           const std::string_view* largest_user_key);
+
+// Sum of file_size over files.
+int64_t TotalFileSize(const std::vector<FileMetaData*>& files);
+
+class Version {
+ public:
+  Version(const Version&) = delete;
+  Version& operator=(const Version&) = delete;
+
+  // DB mutex held.
+  void Ref();
+  // DB mutex held. Destroys the Version (and frees files no other Version holds) on the last
+  // reference.
+  void Unref();
+
+  // Looks up key.user_key() as of key's sequence. OK and *value for a value; NotFound when the
+  // newest visible entry is a deletion or there is none; read errors (Corruption naming the
+  // file) are passed through. Searches the L0 files overlapping the key newest first, then at
+  // most one file per deeper level.
+  Status Get(const TableReadOptions& options, const LookupKey& key, std::string* value);
+
+  // Appends iterators that together yield every entry of this Version (to be merged by the
+  // caller): one per L0 file, one concatenating iterator per non-empty deeper level. The caller
+  // must keep this Version referenced while the iterators live.
+  void AddIterators(const TableReadOptions& options,
+                    std::vector<std::unique_ptr<InternalIterator>>* iters);
+
+  int NumFiles(int level) const { return static_cast<int>(files_[level].size()); }
+  // Files of `level`: L0 in the order they were added (sorted by smallest key), deeper levels
+  // sorted by key and disjoint.
+  const std::vector<FileMetaData*>& files(int level) const { return files_[level]; }
+
+  // True when some file of `level` overlaps the user-key range [*smallest, *largest] (null
+  // bound = unbounded).
+  bool OverlapInLevel(int level, const std::string_view* smallest_user_key,
+                      const std::string_view* largest_user_key) const;
+
+  // The level a flushed memtable covering [smallest, largest] should go to: 0 if it overlaps
+  // L0; otherwise pushed down (at most to level 2) while the next level has no overlap and the
+  // level after it overlaps no more than the grandparent limit (10 target file sizes), so
+  // non-overlapping bulk loads skip the L0->L1 compaction.
+  int PickLevelForMemTableOutput(std::string_view smallest_user_key,
+                                 std::string_view largest_user_key) const;
+
+  // Sets *inputs to the files of `level` overlapping [begin, end] (null = unbounded). For L0
+  // the range is widened to the union of the overlapping files' ranges until it is stable,
+  // because a key's versions may be spread over several L0 files.
+  void GetOverlappingInputs(int level, const InternalKey* begin, const InternalKey* end,
+                            std::vector<FileMetaData*>* inputs) const;
+
+  // Level with the highest compaction score and that score (computed when the Version was
+  // installed; >= 1 means a compaction is needed).
+  int compaction_level() const { return compaction_level_; }
+  double compaction_score() const { return compaction_score_; }
+
+  // One line per level with the file numbers, sizes and key ranges.
+  std::string DebugString() const;
+
+  VersionSet* vset() const { return vset_; }
+
+ private:
+  friend class VersionSet;
+  friend class VersionBuilder;
+
+  explicit Version(VersionSet* vset) : vset_(vset), next_(this), prev_(this) {}
+  ~Version();
+
+  VersionSet* vset_;
+  Version* next_;  // in VersionSet's circular list of live versions
+  Version* prev_;
+  int refs_ = 0;
+
+  std::vector<FileMetaData*> files_[kNumLevels];
+
+  double compaction_score_ = -1;
+  int compaction_level_ = -1;
+};
+
+}  // namespace jadedb::lsm

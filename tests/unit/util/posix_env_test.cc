@@ -1,0 +1,96 @@
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "jadedb/env.h"
+#include "testutil/test_util.h"
+
+namespace jadedb {
+namespace {
+
+TEST(PosixEnvTest, WriteReadRenameRemove) {
+  test::TempDir dir;
+  Env* env = Env::Default();
+  const std::string a = dir.Join("a");
+  const std::string b = dir.Join("b");
+  ASSERT_TRUE(WriteStringToFile(env, "hello world", a, /*sync=*/true).ok());
+  uint64_t size = 0;
+  ASSERT_TRUE(env->GetFileSize(a, &size).ok());
+  EXPECT_EQ(size, 11u);
+
+  std::unique_ptr<RandomAccessFile> ra;
+  ASSERT_TRUE(env->NewRandomAccessFile(a, &ra).ok());
+  char scratch[16];
+  std::string_view result;
+  ASSERT_TRUE(ra->Read(6, 16, &result, scratch).ok());
+  EXPECT_EQ(result, "world");  // short read at end of file
+
+  ASSERT_TRUE(env->RenameFile(a, b).ok());
+  EXPECT_FALSE(env->FileExists(a));
+  std::string contents;
+  ASSERT_TRUE(ReadFileToString(env, b, &contents).ok());
+  EXPECT_EQ(contents, "hello world");
+  std::vector<std::string> names;
+  ASSERT_TRUE(env->GetChildren(dir.path(), &names).ok());
+  EXPECT_EQ(names, std::vector<std::string>{"b"});
+  ASSERT_TRUE(env->RemoveFile(b).ok());
+  EXPECT_TRUE(env->RemoveFile(b).IsNotFound());
+  EXPECT_TRUE(ReadFileToString(env, b, &contents).IsNotFound());
+  EXPECT_TRUE(env->SyncDir(dir.path()).ok());
+}
+
+TEST(PosixEnvTest, LargeAppendsAreNotLost) {
+  test::TempDir dir;
+  Env* env = Env::Default();
+  std::unique_ptr<WritableFile> f;
+  ASSERT_TRUE(env->NewWritableFile(dir.Join("big"), &f).ok());
+  std::string expected;
+  for (int i = 0; i < 100; i++) {
+    std::string chunk(static_cast<size_t>(i * 977), static_cast<char>('a' + i % 26));
+    ASSERT_TRUE(f->Append(chunk).ok());
+    expected += chunk;
+  }
+  ASSERT_TRUE(f->Close().ok());
+  std::string contents;
+  ASSERT_TRUE(ReadFileToString(env, dir.Join("big"), &contents).ok());
+  EXPECT_EQ(contents, expected);
+}
+
+TEST(PosixEnvTest, LockIsExclusiveInThisProcessAndOthers) {
+  test::TempDir dir;
+  Env* env = Env::Default();
+  const std::string lock_path = dir.Join("LOCK");
+  std::unique_ptr<FileLock> lock;
+  ASSERT_TRUE(env->LockFile(lock_path, &lock).ok());
+
+  std::unique_ptr<FileLock> second;
+  Status s = env->LockFile(lock_path, &second);
+  EXPECT_TRUE(s.IsBusy()) << s.ToString();
+  EXPECT_NE(s.ToString().find(lock_path), std::string::npos);
+
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::unique_ptr<FileLock> child_lock;
+    Status cs = Env::Default()->LockFile(lock_path, &child_lock);
+    _exit(cs.IsBusy() ? 0 : 1);
+  }
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(pid, &wstatus, 0), pid);
+  EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) << "child was not refused";
+
+  lock.reset();
+  EXPECT_TRUE(env->LockFile(lock_path, &second).ok());
+}
+
+TEST(PosixEnvTest, CreateDirRejectsAFile) {
+  test::TempDir dir;
+  Env* env = Env::Default();
+  ASSERT_TRUE(WriteStringToFile(env, "x", dir.Join("file"), false).ok());
+  EXPECT_FALSE(env->CreateDirIfMissing(dir.Join("file")).ok());
+  EXPECT_TRUE(env->CreateDirIfMissing(dir.Join("sub")).ok());
+  EXPECT_TRUE(env->CreateDirIfMissing(dir.Join("sub")).ok());
+}
+
+}  // namespace
+}  // namespace jadedb
