@@ -4,8 +4,16 @@
 set -euo pipefail
 
 PACKAGES=(
-  g++ cmake ninja-build make pkg-config
-  libgtest-dev libgmock-dev
+  # toolchain and tests
+  g++ cmake ninja-build make pkg-config libgtest-dev libgmock-dev
+  # block compression (LSM tables)
+  libsnappy-dev liblz4-dev libzstd-dev
+  # network server
+  libasio-dev redis-tools
+  # jadedb-bench peers, and Redis for the server benchmark
+  librocksdb-dev libleveldb-dev liblmdb-dev libwiredtiger-dev libsqlite3-dev redis-server
+  # fuzzing (libFuzzer)
+  clang libclang-rt-14-dev
 )
 # Optional speed-ups: installed when the package exists, never required.
 OPTIONAL=(ccache)
