@@ -21,7 +21,7 @@ build: deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: build
-	$(BUILD_DIR)/tools/jadedb --db $(DATA_DIR)
+	$(BUILD_DIR)/tools/jadedb-server/jadedb-server --dir $(DATA_DIR)
 
 test: build
 	cd $(BUILD_DIR) && ctest -L 'unit|conformance' --output-on-failure -j $(JOBS) --timeout 600

@@ -28,6 +28,16 @@ const char* EngineTypeName(EngineType type);
 // Parses "lsm" or "bplustree"; false for anything else.
 bool ParseEngineType(std::string_view name, EngineType* type);
 
+// Codec for table data blocks. A block is stored compressed only when that saves at least
+// 1/8 of its size; the codec is recorded per block, so a DB may mix them (changing the
+// option affects new tables only).
+enum class Compression {
+  kNone,
+  kSnappy,
+  kLz4,   // default: fast to decompress on every cache miss, ratio close to snappy's
+  kZstd,  // best ratio, ~3x slower to decompress than lz4; for cold or space-bound data
+};
+
 // Settings of the LSM-tree engine.
 struct LsmOptions {
   // Bytes of updates collected in the active memtable before it is switched to immutable and
@@ -43,8 +53,17 @@ struct LsmOptions {
   int block_restart_interval = 16;
   // Bloom filter bits per key in each table; 0 disables filters. 10 gives ~1% false positives.
   int bloom_bits_per_key = 10;
+  // Data block codec and level (0 = the codec's default; zstd: 1..19, lz4: acceleration).
+  Compression compression = Compression::kLz4;
+  int compression_level = 0;
   // Bytes of the cache of uncompressed data blocks shared by all tables of the DB.
   size_t block_cache_size = 32 << 20;
+  // Index and filter blocks. true (default): read when a table is opened and held by the open
+  // table for as long as the table cache keeps it (memory bounded by max_open_files, not
+  // charged to the block cache; a lookup never waits for an index read). false: they go
+  // through the block cache like data blocks (charged to block_cache_size, evictable), which
+  // bounds memory for DBs with many large tables at the cost of extra reads on misses.
+  bool pin_index_and_filter_blocks = true;
   // Table files kept open at once (the table cache's capacity).
   int max_open_files = 1000;
 
@@ -62,6 +81,19 @@ struct LsmOptions {
 
   // Threads doing flushes and compactions.
   int max_background_jobs = 2;
+
+  // Value separation (WiscKey): values of at least value_threshold bytes are appended to the
+  // value log (NNNNNN.vlog segments) and the tree stores a small pointer, so flushes and
+  // compactions move ~20 bytes instead of the value. 0 turns separation off for new writes
+  // (values already in the log stay readable). Default 4096: below about a page, the extra
+  // random read per Get and the pointer overhead cost more than the compaction write
+  // amplification saved; at and above it separation wins (docs/formats/vlog.md).
+  size_t value_threshold = 4096;
+  // A segment is sealed (and becomes a GC candidate) once it reaches this size.
+  uint64_t value_log_segment_size = 256ull << 20;
+  // Value-log GC rewrites a sealed segment once the measured share of its bytes that no
+  // longer belong to a live value reaches this ratio (0 < ratio <= 1).
+  double value_log_gc_garbage_ratio = 0.5;
 
   // WAL recovery: when false (default), a checksum failure in the middle of a log is reported
   // as Corruption and the DB does not open; when true, the damaged records are skipped and the

@@ -32,7 +32,13 @@ class LimitChecker final : public WriteBatch::Handler {
   void Delete(std::string_view key) override {
     if (status.ok()) status = CheckKeySize(key);
   }
+  void DeleteRange(std::string_view begin, std::string_view end) override {
+    has_delete_range = true;
+    if (status.ok()) status = CheckKeySize(begin);
+    if (status.ok()) status = CheckKeySize(end);
+  }
   Status status;
+  bool has_delete_range = false;
 };
 
 }  // namespace
@@ -64,7 +70,40 @@ Status CheckedDB::Write(const WriteOptions& options, WriteBatch* updates) {
   Status s = updates->Iterate(&checker);
   if (!s.ok()) return s;
   if (!checker.status.ok()) return checker.status;
+  if (checker.has_delete_range && engine_->engine() != EngineType::kLsm) {
+    // Refused before the engine logs anything: an engine that cannot apply a range deletion
+    // must not find one in its WAL. Drop this check when the B+tree engine implements it.
+    return Status::NotSupported("DeleteRange", std::string("not supported by the ") +
+                                                   EngineTypeName(engine_->engine()) + " engine");
+  }
   return engine_->Write(options, updates);
+}
+
+Status CheckedDB::DeleteRange(const WriteOptions& options, std::string_view begin,
+                              std::string_view end) {
+  Status s = CheckKeySize(begin);
+  if (s.ok()) s = CheckKeySize(end);
+  if (!s.ok()) return s;
+  return engine_->DeleteRange(options, begin, end);
+}
+
+std::vector<Status> CheckedDB::MultiGet(const ReadOptions& options,
+                                        const std::vector<std::string_view>& keys,
+                                        std::vector<std::string>* values) {
+  for (std::string_view key : keys) {
+    Status s = CheckKeySize(key);
+    if (!s.ok()) {
+      // One oversized key fails the whole call: no lookup is half done.
+      values->assign(keys.size(), std::string());
+      return std::vector<Status>(keys.size(), s);
+    }
+  }
+  return engine_->MultiGet(options, keys, values);
+}
+
+Status CheckedDB::GetApproximateSizes(
+    const std::vector<std::pair<std::string, std::string>>& ranges, std::vector<uint64_t>* sizes) {
+  return engine_->GetApproximateSizes(ranges, sizes);
 }
 
 Status CheckedDB::Get(const ReadOptions& options, std::string_view key, std::string* value) {
@@ -90,6 +129,8 @@ Status CheckedDB::Flush(const FlushOptions& options) { return engine_->Flush(opt
 Status CheckedDB::CompactRange(const std::string_view* begin, const std::string_view* end) {
   return engine_->CompactRange(begin, end);
 }
+
+Status CheckedDB::CompactValueLog() { return engine_->CompactValueLog(); }
 
 Status CheckedDB::VerifyChecksums(std::string* report) {
   return engine_->VerifyChecksums(report);

@@ -18,6 +18,13 @@ class CheckedDB final : public DB {
   Status Put(const WriteOptions& options, std::string_view key, std::string_view value) override;
   Status Delete(const WriteOptions& options, std::string_view key) override;
   Status Write(const WriteOptions& options, WriteBatch* updates) override;
+  Status DeleteRange(const WriteOptions& options, std::string_view begin,
+                     std::string_view end) override;
+  std::vector<Status> MultiGet(const ReadOptions& options,
+                               const std::vector<std::string_view>& keys,
+                               std::vector<std::string>* values) override;
+  Status GetApproximateSizes(const std::vector<std::pair<std::string, std::string>>& ranges,
+                             std::vector<uint64_t>* sizes) override;
   Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
   Status GetSnapshot(const Snapshot** snapshot) override;
@@ -25,6 +32,7 @@ class CheckedDB final : public DB {
   bool GetProperty(std::string_view name, std::string* value) override;
   Status Flush(const FlushOptions& options) override;
   Status CompactRange(const std::string_view* begin, const std::string_view* end) override;
+  Status CompactValueLog() override;
   Status VerifyChecksums(std::string* report) override;
   EngineType engine() const override { return engine_->engine(); }
 

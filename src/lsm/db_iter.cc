@@ -11,12 +11,14 @@ namespace {
 class DBIter final : public Iterator {
  public:
   DBIter(const Comparator* cmp, std::unique_ptr<InternalIterator> iter, SequenceNumber seq,
-         std::optional<std::string> lower, std::optional<std::string> upper)
+         std::optional<std::string> lower, std::optional<std::string> upper,
+         RangeTombstoneFragments tombstones)
       : user_comparator_(cmp),
         iter_(std::move(iter)),
         sequence_(seq),
         lower_(std::move(lower)),
-        upper_(std::move(upper)) {}
+        upper_(std::move(upper)),
+        tombstones_(std::move(tombstones)) {}
 
   bool Valid() const override { return valid_; }
 
@@ -51,6 +53,11 @@ class DBIter final : public Iterator {
   bool AtOrAfterUpper(std::string_view user_key) const {
     return upper_ && user_comparator_->Compare(user_key, *upper_) >= 0;
   }
+  // A deletion, or a version hidden by a range tombstone: either way it and every older
+  // version of its key are invisible.
+  bool IsDeleted(const ParsedInternalKey& ikey) const {
+    return ikey.type == kTypeDeletion || tombstones_.Covers(ikey.user_key, ikey.sequence);
+  }
   void Invalidate() {
     valid_ = false;
     saved_key_.clear();
@@ -67,6 +74,7 @@ class DBIter final : public Iterator {
   const SequenceNumber sequence_;
   const std::optional<std::string> lower_;
   const std::optional<std::string> upper_;
+  const RangeTombstoneFragments tombstones_;
 
   Status status_;
   std::string saved_key_;    // reverse: current key; forward: key being skipped
@@ -81,7 +89,7 @@ void DBIter::FindNextUserEntry(bool skipping, std::string* skip) {
     ParsedInternalKey ikey;
     if (ParseKey(&ikey) && ikey.sequence <= sequence_) {
       if (AtOrAfterUpper(ikey.user_key)) break;
-      if (ikey.type == kTypeDeletion) {
+      if (IsDeleted(ikey)) {
         // Every older entry of this key is hidden by the deletion.
         skip->assign(ikey.user_key);
         skipping = true;
@@ -107,7 +115,7 @@ void DBIter::FindPrevUserEntry() {
         break;  // the newest visible entry of saved_key_ was a value: done
       }
       if (BeforeLower(ikey.user_key)) break;
-      value_type = ikey.type;
+      value_type = IsDeleted(ikey) ? kTypeDeletion : kTypeValue;
       if (value_type == kTypeDeletion) {
         saved_key_.clear();
         saved_value_.clear();
@@ -138,7 +146,12 @@ void DBIter::Next() {
     // iter_ is just before the entries of key(): step into them; saved_key_ holds key() so
     // the skipping code below passes over them.
     if (!iter_->Valid()) {
-      iter_->SeekToFirst();
+      // Back onto the first entry of key(). (Not SeekToFirst: with a lower bound the sources
+      // may hide entries before it, so "invalid" does not mean "before everything".)
+      std::string first;
+      AppendInternalKey(&first, ParsedInternalKey(saved_key_, kMaxSequenceNumber,
+                                                  kValueTypeForSeek));
+      iter_->Seek(first);
     } else {
       iter_->Next();
     }
@@ -253,9 +266,11 @@ std::unique_ptr<Iterator> NewDBIterator(const Comparator* user_comparator,
                                         std::unique_ptr<InternalIterator> internal,
                                         SequenceNumber sequence,
                                         std::optional<std::string> lower_bound,
-                                        std::optional<std::string> upper_bound) {
+                                        std::optional<std::string> upper_bound,
+                                        RangeTombstoneFragments tombstones) {
   return std::make_unique<DBIter>(user_comparator, std::move(internal), sequence,
-                                  std::move(lower_bound), std::move(upper_bound));
+                                  std::move(lower_bound), std::move(upper_bound),
+                                  std::move(tombstones));
 }
 
 }  // namespace jadedb::lsm

@@ -11,16 +11,19 @@
 #include "jadedb/iterator.h"
 #include "lsm/base/dbformat.h"
 #include "lsm/base/iterator.h"
+#include "lsm/base/range_tombstone.h"
 
 namespace jadedb::lsm {
 
 // `internal` yields internal keys; entries with a sequence above `sequence` are invisible.
-// lower_bound is inclusive, upper_bound exclusive. `internal` keeps its cleanups (the
+// lower_bound is inclusive, upper_bound exclusive. Entries covered by a range tombstone of
+// `tombstones` (built for `sequence`) are hidden like deleted ones. `internal` keeps its cleanups (the
 // references that keep its sources alive) and is destroyed with the returned iterator.
 std::unique_ptr<Iterator> NewDBIterator(const Comparator* user_comparator,
                                         std::unique_ptr<InternalIterator> internal,
                                         SequenceNumber sequence,
                                         std::optional<std::string> lower_bound,
-                                        std::optional<std::string> upper_bound);
+                                        std::optional<std::string> upper_bound,
+                                        RangeTombstoneFragments tombstones = {});
 
 }  // namespace jadedb::lsm

@@ -1,8 +1,10 @@
 // Leveled compaction: the background job, manual CompactRange, and the merge that writes a
 // compaction's output tables. One compaction runs at a time; flushes run beside it.
+#include <string>
 #include <vector>
 
 #include "lsm/base/filename.h"
+#include "lsm/base/range_tombstone.h"
 #include "lsm/compaction/compaction.h"
 #include "lsm/compaction/compaction_picker.h"
 #include "lsm/lsm_db_impl.h"
@@ -118,7 +120,28 @@ Status LsmDB::RunCompaction(std::unique_lock<std::mutex>& lock, Compaction* c) {
   std::vector<uint64_t> allocated;  // every output number, kept from deletion until installed
   std::unique_ptr<CompactionOutput> out;
   Status s;
-  auto finish_output = [&]() -> Status {
+  // Range tombstones of the inputs. Those kept go into every output they overlap, clipped to
+  // the user keys that output owns: [output_lower, the next output's first key).
+  std::vector<RangeTombstone> kept_tombstones;
+  RangeTombstoneFragments drop_fragments;
+  std::string output_lower;
+  bool has_output_lower = false;
+  auto add_tombstones = [&](std::string_view upper, bool has_upper) {
+    std::vector<RangeTombstone> clipped;
+    for (RangeTombstone t : kept_tombstones) {
+      if (ClipRangeTombstone(ucmp, output_lower, has_output_lower, upper, has_upper, &t)) {
+        out->builder->AddRangeTombstone(t.begin, t.end, t.seq);
+        clipped.push_back(std::move(t));
+      }
+    }
+    ExtendFileRangeForTombstones(internal_comparator_, clipped, out->builder->NumEntries() > 0,
+                                 &out->meta);
+    output_lower.assign(upper);
+    has_output_lower = has_upper;
+  };
+  // upper: the first user key of the next output (has_upper false for the last output).
+  auto finish_output = [&](std::string_view upper, bool has_upper) -> Status {
+    add_tombstones(upper, has_upper);
     Status r = FinishTableFile(out->builder.get(), out->file.get());
     out->meta.file_size = out->builder->FileSize();
     if (r.ok()) {
@@ -132,12 +155,49 @@ Status LsmDB::RunCompaction(std::unique_lock<std::mutex>& lock, Compaction* c) {
   };
 
   lock.unlock();
+  auto open_output = [&](std::string_view first_key) -> Status {
+    out = std::make_unique<CompactionOutput>();
+    lock.lock();
+    out->meta.number = versions_->NewFileNumber();
+    pending_outputs_.insert(out->meta.number);
+    allocated.push_back(out->meta.number);
+    lock.unlock();
+    Status r = env_->NewWritableFile(TableFileName(dbname_, out->meta.number), &out->file);
+    if (!r.ok()) {
+      out.reset();
+      return r;
+    }
+    out->builder = std::make_unique<TableBuilder>(table_options_, out->file.get());
+    if (!first_key.empty()) out->meta.smallest.DecodeFrom(first_key);
+    return r;
+  };
+  for (int which = 0; s.ok() && which < 2; which++) {
+    for (const FileMetaData* f : c->inputs(which)) {
+      s = table_cache_->GetRangeTombstones(f->number, f->file_size, &kept_tombstones);
+      if (!s.ok()) break;
+    }
+  }
+  if (!kept_tombstones.empty()) {
+    // Entries hidden by a tombstone every snapshot sees are dropped; the tombstone itself is
+    // dropped when, in addition, no level below the output can hold keys it covers.
+    drop_fragments = RangeTombstoneFragments(ucmp, kept_tombstones, smallest_snapshot);
+    Version* v = c->input_version();
+    std::erase_if(kept_tombstones, [&](const RangeTombstone& t) {
+      if (t.seq > smallest_snapshot) return false;
+      std::string_view b = t.begin, e = t.end;
+      for (int lvl = level + 2; lvl < kNumLevels; lvl++) {
+        if (v->OverlapInLevel(lvl, &b, &e)) return false;
+      }
+      return true;
+    });
+  }
   std::string current_user_key;
   bool has_current_user_key = false;
   SequenceNumber last_sequence_for_key = kMaxSequenceNumber;
   std::string last_output_user_key;
   bool cut_pending = false;
-  for (input->SeekToFirst(); input->Valid(); input->Next()) {
+  if (s.ok()) input->SeekToFirst();
+  for (; s.ok() && input->Valid(); input->Next()) {
     if (shutting_down_.load(std::memory_order_acquire)) {
       s = Status::IOError("compaction", "the DB is closing");
       break;
@@ -162,6 +222,9 @@ Status LsmDB::RunCompaction(std::unique_lock<std::mutex>& lock, Compaction* c) {
                c->IsBaseLevelForKey(ikey.user_key)) {
       // Nothing older lives below, and no snapshot can see past the deletion.
       drop = true;
+    } else if (drop_fragments.Covers(ikey.user_key, ikey.sequence)) {
+      // Hidden by a range tombstone that every snapshot sees.
+      drop = true;
     }
     last_sequence_for_key = ikey.sequence;
     if (drop) continue;
@@ -169,24 +232,13 @@ Status LsmDB::RunCompaction(std::unique_lock<std::mutex>& lock, Compaction* c) {
     // Cut outputs only between user keys, so a key's versions never span two tables of a
     // level and files of a level stay disjoint in user keys.
     if (out != nullptr && cut_pending && ucmp->Compare(ikey.user_key, last_output_user_key) != 0) {
-      s = finish_output();
+      s = finish_output(ikey.user_key, /*has_upper=*/true);
       if (!s.ok()) break;
       cut_pending = false;
     }
     if (out == nullptr) {
-      out = std::make_unique<CompactionOutput>();
-      lock.lock();
-      out->meta.number = versions_->NewFileNumber();
-      pending_outputs_.insert(out->meta.number);
-      allocated.push_back(out->meta.number);
-      lock.unlock();
-      s = env_->NewWritableFile(TableFileName(dbname_, out->meta.number), &out->file);
-      if (!s.ok()) {
-        out.reset();
-        break;
-      }
-      out->builder = std::make_unique<TableBuilder>(table_options_, out->file.get());
-      out->meta.smallest.DecodeFrom(key);
+      s = open_output(key);
+      if (!s.ok()) break;
       cut_pending = false;
     }
     out->meta.largest.DecodeFrom(key);
@@ -195,9 +247,12 @@ Status LsmDB::RunCompaction(std::unique_lock<std::mutex>& lock, Compaction* c) {
     if (out->builder->FileSize() >= c->MaxOutputFileSize()) cut_pending = true;
   }
   if (s.ok()) s = input->status();
+  if (s.ok() && out == nullptr && outputs.empty() && !kept_tombstones.empty()) {
+    s = open_output(std::string_view());  // only tombstones survive: they need a table
+  }
   if (out != nullptr) {
     if (s.ok()) {
-      s = finish_output();
+      s = finish_output(std::string_view(), /*has_upper=*/false);
     } else {
       out->builder->Abandon();
       out->file->Close();

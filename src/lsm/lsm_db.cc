@@ -10,6 +10,20 @@
 
 namespace jadedb::lsm {
 
+CompressionType ToCompressionType(Compression c) {
+  switch (c) {
+    case Compression::kNone:
+      return CompressionType::kNone;
+    case Compression::kSnappy:
+      return CompressionType::kSnappy;
+    case Compression::kLz4:
+      return CompressionType::kLz4;
+    case Compression::kZstd:
+      return CompressionType::kZstd;
+  }
+  return CompressionType::kNone;
+}
+
 Status ValidateLsmOptions(const Options& options) {
   const LsmOptions& o = options.lsm;
   auto bad = [](const char* field, const std::string& why) {
@@ -25,6 +39,13 @@ Status ValidateLsmOptions(const Options& options) {
     return bad("bloom_bits_per_key", "must be between 0 and 64");
   }
   if (o.max_open_files < 16) return bad("max_open_files", "must be at least 16");
+  if (static_cast<int>(o.compression) < static_cast<int>(Compression::kNone) ||
+      static_cast<int>(o.compression) > static_cast<int>(Compression::kZstd)) {
+    return bad("compression", "unknown codec");
+  }
+  if (o.compression_level < -100 || o.compression_level > 22) {
+    return bad("compression_level", "must be between -100 and 22");
+  }
   if (o.level0_file_num_compaction_trigger < 1) {
     return bad("level0_file_num_compaction_trigger", "must be at least 1");
   }
@@ -44,6 +65,12 @@ Status ValidateLsmOptions(const Options& options) {
   if (o.target_file_size < 4096) return bad("target_file_size", "must be at least 4096 bytes");
   if (o.max_background_jobs < 1 || o.max_background_jobs > 64) {
     return bad("max_background_jobs", "must be between 1 and 64");
+  }
+  if (o.value_log_segment_size < (64 << 10)) {
+    return bad("value_log_segment_size", "must be at least 65536 bytes");
+  }
+  if (!(o.value_log_gc_garbage_ratio > 0.0 && o.value_log_gc_garbage_ratio <= 1.0)) {
+    return bad("value_log_gc_garbage_ratio", "must be in (0, 1]");
   }
   return Status::OK();
 }
@@ -79,11 +106,19 @@ LsmDB::LsmDB(const Options& options, std::string dbname)
   table_options_.block_size = options_.lsm.block_size;
   table_options_.block_restart_interval = options_.lsm.block_restart_interval;
   table_options_.paranoid_checks = options_.paranoid_checks;
+  table_options_.compression = ToCompressionType(options_.lsm.compression);
+  table_options_.compression_level = options_.lsm.compression_level;
+  table_options_.pin_index_and_filter = options_.lsm.pin_index_and_filter_blocks;
   // A few descriptors stay for logs, the manifest and the info log.
   table_cache_ = std::make_unique<TableCache>(dbname_, table_options_, env_,
                                               std::max(options_.lsm.max_open_files - 10, 6));
   versions_ = std::make_unique<VersionSet>(dbname_, &options_, table_cache_.get(),
                                            &internal_comparator_);
+  vlog_ = std::make_unique<vlog::ValueLog>(env_, dbname_, options_.lsm.value_log_segment_size,
+                                           [this] {
+                                             std::lock_guard<std::mutex> l(mutex_);
+                                             return versions_->NewFileNumber();
+                                           });
   pool_ = std::make_unique<ThreadPool>(options_.lsm.max_background_jobs);
 }
 
@@ -130,7 +165,10 @@ Status LsmDB::Open() {
   if (!s.ok()) return s;
   logfile_ = std::move(file);
   logfile_number_ = new_log_number;
-  log_ = std::make_unique<log::Writer>(logfile_.get());
+  log_ = std::make_unique<log::Writer>(logfile_.get(), log::LogKind::kWal);
+  s = log_->WriteHeader();  // durable with the directory sync below (see SwitchMemTable)
+  if (s.ok()) s = logfile_->Sync();
+  if (!s.ok()) return s;
   mem_ = new MemTable(internal_comparator_);
   mem_->Ref();
 
@@ -204,6 +242,7 @@ void LsmDB::RemoveObsoleteFiles(std::unique_lock<std::mutex>& lock) {
         break;
       case FileType::kCurrentFile:
       case FileType::kInfoLogFile:
+      case FileType::kValueLogFile:  // deleted by value-log GC only
         keep = true;
         break;
     }

@@ -18,25 +18,33 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "jadedb/db.h"
 #include "lsm/base/dbformat.h"
+#include "lsm/base/range_tombstone.h"
 #include "lsm/cache/cache.h"
 #include "lsm/memtable/memtable.h"
 #include "lsm/snapshot_list.h"
 #include "lsm/sstable/table_cache.h"
 #include "lsm/version/version_edit.h"
 #include "lsm/version/version_set.h"
+#include "lsm/vlog/value_log.h"
 #include "lsm/wal/log_writer.h"
 #include "util/thread_pool.h"
 
 namespace jadedb::lsm {
 
 class Compaction;
+
+// The table format's code for a public Compression choice.
+CompressionType ToCompressionType(Compression c);
 
 // Per-level compaction statistics, for jadedb.stats.
 struct CompactionStats {
@@ -63,7 +71,14 @@ class LsmDB final : public DB {
   Status Put(const WriteOptions& options, std::string_view key, std::string_view value) override;
   Status Delete(const WriteOptions& options, std::string_view key) override;
   Status Write(const WriteOptions& options, WriteBatch* updates) override;
+  Status DeleteRange(const WriteOptions& options, std::string_view begin,
+                     std::string_view end) override;
   Status Get(const ReadOptions& options, std::string_view key, std::string* value) override;
+  std::vector<Status> MultiGet(const ReadOptions& options,
+                               const std::vector<std::string_view>& keys,
+                               std::vector<std::string>* values) override;
+  Status GetApproximateSizes(const std::vector<std::pair<std::string, std::string>>& ranges,
+                             std::vector<uint64_t>* sizes) override;
   std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
   Status GetSnapshot(const Snapshot** snapshot) override;
   void ReleaseSnapshot(const Snapshot* snapshot) override;
@@ -71,6 +86,14 @@ class LsmDB final : public DB {
   Status Flush(const FlushOptions& options) override;
   Status CompactRange(const std::string_view* begin, const std::string_view* end) override;
   Status VerifyChecksums(std::string* report) override;
+  Status CompactValueLog() override;
+
+  // Test hook: called with the name of each step of value-log GC ("gc:before_rewrite",
+  // "gc:mid_rewrite", "gc:after_rewrite", "gc:before_delete", "gc:after_delete"), e.g. to kill
+  // the process there. Set before sharing the DB.
+  void SetValueLogGcHookForTesting(std::function<void(std::string_view)> hook) {
+    vlog_gc_hook_ = std::move(hook);
+  }
   EngineType engine() const override { return EngineType::kLsm; }
 
  private:
@@ -96,8 +119,57 @@ class LsmDB final : public DB {
   Status SwitchMemTable(std::unique_lock<std::mutex>& lock);
 
   // --- read path (lsm_read.cc) ---
+  // What a read holds while it runs without the mutex: the memtables and the Version at one
+  // sequence. Acquire/Release take the mutex.
+  struct ReadRefs {
+    SequenceNumber sequence = 0;
+    MemTable* mem = nullptr;
+    std::vector<MemTable*> imms;  // newest first
+    Version* current = nullptr;
+  };
+  void AcquireReadRefs(const ReadOptions& options, ReadRefs* refs);
+  void ReleaseReadRefs(ReadRefs* refs);
+  // Point lookup in refs. mem_tombstones: the memtables' range tombstones visible at the
+  // read's sequence (built once per read, or per MultiGet).
+  Status GetFromRefs(const ReadOptions& options, const ReadRefs& refs,
+                     const RangeTombstoneFragments& mem_tombstones, std::string_view key,
+                     std::string* value, bool* is_pointer = nullptr);
+  // Also collects (into *tombstones, when non-null) the range tombstones of every source the
+  // iterator covers.
   std::unique_ptr<InternalIterator> NewInternalIterator(const ReadOptions& options,
-                                                        SequenceNumber* latest_snapshot);
+                                                        SequenceNumber* latest_snapshot,
+                                                        std::vector<RangeTombstone>* tombstones,
+                                                        Status* tombstone_status);
+
+  // --- value separation (lsm_vlog.cc, lsm_vlog_gc.cc) ---
+  // Opens the value log over the directory listing; marks its file numbers used. Requires
+  // mutex_ (held by Open).
+  Status OpenValueLog(const std::vector<std::string>& names);
+  // Write leader, without mutex_: when group holds values >= value_threshold, appends them to
+  // the value log and points *logged at a copy of group (vlog_batch_) carrying pointers;
+  // otherwise *logged = group.
+  Status SeparateValues(WriteBatch* group, bool sync, WriteBatch** logged);
+  // Recovery: false when a pointer of batch reaches a torn or damaged value-log record (the
+  // batch must then be dropped whole). Pointers into deleted segments are fine: GC deletes
+  // a segment only after rewriting everything live in it durably.
+  bool ReplayedBatchIntact(const WriteBatch& batch, std::string* why);
+  // GetFromRefs, then reads a value-log pointer's value; retries once with fresh references
+  // when GC deleted the segment after refs were taken.
+  Status GetAndResolve(const ReadOptions& options, const ReadRefs& refs,
+                       const RangeTombstoneFragments& mem_tombstones, std::string_view key,
+                       std::string* value);
+  // The newest entry of key at the latest sequence, unresolved: *kind 0 none/deleted,
+  // 1 inline value, 2 pointer (in *raw).
+  Status LookupRaw(std::string_view key, int* kind, std::string* raw);
+  // Write as the leader, running prepare(batch) first with the writer queue held (no user
+  // write can interleave between prepare and the write), alone in its group.
+  Status WriteWithPrepare(const WriteOptions& options, WriteBatch* batch,
+                          std::function<Status(WriteBatch*)> prepare);
+  // Value-log lines of jadedb.stats.
+  std::string ValueLogStatsString();
+  // Deletes the segments GC finished with once no snapshot older than their rewrite exists.
+  // Requires vlog_gc_mutex_.
+  void DeleteDrainedSegments();
 
   // --- flush (lsm_flush.cc) ---
   // Writes mem to a new table (level chosen by the version), filling edit. Requires mutex_;
@@ -126,6 +198,10 @@ class LsmDB final : public DB {
   void RecordBackgroundError(const Status& s);
   SequenceNumber SmallestLiveSnapshot() const;
   std::string StatsString();
+  // Bytes of all tables of v. Requires mutex_.
+  int64_t TotalLiveTableBytes(Version* v) const;
+  // Bytes of v's tables holding user keys in [begin, end). Requires a reference on v only.
+  uint64_t ApproximateRangeSize(Version* v, std::string_view begin, std::string_view end);
 
   // Constant after construction.
   const std::string dbname_;
@@ -169,8 +245,24 @@ class LsmDB final : public DB {
   uint64_t stop_count_ = 0;
   uint64_t wal_syncs_ = 0;
   uint64_t wal_bytes_ = 0;
+  uint64_t wal_records_ = 0;    // one per write group (group commit)
+  uint64_t write_batches_ = 0;  // batches written (user Write calls)
   uint64_t user_bytes_written_ = 0;
   uint64_t flush_bytes_written_ = 0;
+
+  // Value log (always present: reads need it even with value_threshold = 0).
+  std::unique_ptr<vlog::ValueLog> vlog_;
+  // Write leader only: the group with pointers.
+  WriteBatch vlog_batch_;
+  std::mutex vlog_gc_mutex_;  // one GC at a time; guards the members below
+  // Segments whose live values were rewritten, with the last sequence of the rewrite: deleted
+  // once no snapshot is older than it.
+  std::vector<std::pair<uint64_t, SequenceNumber>> vlog_drained_;
+  std::function<void(std::string_view)> vlog_gc_hook_;
+  std::atomic<uint64_t> vlog_gc_runs_{0};
+  std::atomic<uint64_t> vlog_gc_bytes_rewritten_{0};
+  std::atomic<uint64_t> vlog_gc_segments_deleted_{0};
+  std::atomic<double> vlog_last_garbage_ratio_{0.0};
 
   // Last member: destroyed (joined) first, while everything above is still alive.
   std::unique_ptr<ThreadPool> pool_;

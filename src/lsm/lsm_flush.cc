@@ -16,8 +16,12 @@ Status LsmDB::WriteLevel0Table(std::unique_lock<std::mutex>& lock, MemTable* mem
       static_cast<unsigned long long>(meta.number),
       static_cast<unsigned long long>(mem->NumEntries()));
 
+  std::vector<RangeTombstone> tombstones;
+  mem->GetRangeTombstones(&tombstones);
+
   lock.unlock();
-  Status s = BuildTable(dbname_, env_, table_options_, table_cache_.get(), iter.get(), &meta);
+  Status s = BuildTable(dbname_, env_, table_options_, table_cache_.get(), iter.get(), tombstones,
+                        &meta);
   iter.reset();
   lock.lock();
 

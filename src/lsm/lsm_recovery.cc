@@ -59,10 +59,13 @@ Status LsmDB::Recover(std::unique_lock<std::mutex>& lock, VersionEdit* edit,
     }
     Log(info_log_.get(), "creating a new DB in %s", dbname_.c_str());
     *save_manifest = true;
-    return Status::OK();
+    return OpenValueLog(names);
   }
 
   s = versions_->Recover(save_manifest);
+  if (!s.ok()) return s;
+  // Before the WAL replay, which checks the value-log records its batches point at.
+  s = OpenValueLog(names);
   if (!s.ok()) return s;
 
   // Every table the manifest names must exist; logs newer than the manifest's log number hold
@@ -107,7 +110,8 @@ Status LsmDB::RecoverLogFile(std::unique_lock<std::mutex>& lock, uint64_t log_nu
   if (!s.ok()) return s;
 
   LogReporter reporter(info_log_.get(), fname, options_.lsm.skip_corrupted_wal_records);
-  log::Reader reader(file.get(), fname, &reporter, /*verify_checksums=*/true);
+  log::Reader reader(file.get(), fname, log::LogKind::kWal, &reporter,
+                     /*verify_checksums=*/true);
   Log(info_log_.get(), "recovering log %s", fname.c_str());
 
   std::string scratch;
@@ -132,6 +136,15 @@ Status LsmDB::RecoverLogFile(std::unique_lock<std::mutex>& lock, uint64_t log_nu
       continue;
     }
     batch.SetData(record);
+    std::string why;
+    if (!ReplayedBatchIntact(batch, &why)) {
+      // The value log lost the tail this batch points at (a crash before it reached the
+      // disk): drop the batch whole, as if its WAL record were torn.
+      Log(info_log_.get(), "%s: offset %llu: dropping a batch with torn value-log data: %s",
+          fname.c_str(), static_cast<unsigned long long>(reader.LastRecordOffset()),
+          why.c_str());
+      continue;
+    }
     if (mem == nullptr) {
       mem = new MemTable(internal_comparator_);
       mem->Ref();

@@ -21,13 +21,13 @@ class VerifyReporter final : public log::Reader::Reporter {
 };
 
 // Reads every record of a log-format file; fills *records and *torn_tail_bytes.
-Status VerifyLogFile(Env* env, const std::string& path, uint64_t* records,
+Status VerifyLogFile(Env* env, const std::string& path, log::LogKind kind, uint64_t* records,
                      size_t* torn_tail_bytes) {
   std::unique_ptr<SequentialFile> file;
   Status s = env->NewSequentialFile(path, &file);
   if (!s.ok()) return s;
   VerifyReporter reporter;
-  log::Reader reader(file.get(), path, &reporter, /*verify_checksums=*/true);
+  log::Reader reader(file.get(), path, kind, &reporter, /*verify_checksums=*/true);
   std::string scratch;
   std::string_view record;
   *records = 0;
@@ -70,7 +70,7 @@ Status LsmDB::VerifyChecksums(std::string* report) {
     const std::string manifest = ManifestFileName(dbname_, manifest_number);
     uint64_t records = 0;
     size_t torn = 0;
-    s = VerifyLogFile(env_, manifest, &records, &torn);
+    s = VerifyLogFile(env_, manifest, log::LogKind::kManifest, &records, &torn);
     *report += manifest + ": " + std::to_string(records) + " records: " +
                (s.ok() ? "OK" : s.ToString()) + "\n";
   }
@@ -78,7 +78,7 @@ Status LsmDB::VerifyChecksums(std::string* report) {
     const std::string path = LogFileName(dbname_, logs[i]);
     uint64_t records = 0;
     size_t torn = 0;
-    s = VerifyLogFile(env_, path, &records, &torn);
+    s = VerifyLogFile(env_, path, log::LogKind::kWal, &records, &torn);
     if (s.IsNotFound()) {
       // Its memtable was flushed (and the log deleted) while we were checking.
       *report += path + ": flushed meanwhile\n";

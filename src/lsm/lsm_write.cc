@@ -11,6 +11,9 @@ struct LsmDB::Writer {
   explicit Writer(WriteBatch* b, bool s) : batch(b), sync(s) {}
   WriteBatch* batch;  // null: force a memtable switch (Flush)
   bool sync;
+  // Value-log GC's conditional rewrite: run by this writer as leader, before its batch is
+  // written, while no other write can interleave. Such a writer goes alone.
+  std::function<Status(WriteBatch*)> prepare;
   bool done = false;
   Status status;
   std::condition_variable cv;
@@ -29,35 +32,52 @@ Status LsmDB::Delete(const WriteOptions& options, std::string_view key) {
 }
 
 Status LsmDB::Write(const WriteOptions& options, WriteBatch* updates) {
+  return WriteWithPrepare(options, updates, nullptr);
+}
+
+Status LsmDB::WriteWithPrepare(const WriteOptions& options, WriteBatch* updates,
+                               std::function<Status(WriteBatch*)> prepare) {
   Writer w(updates, options.sync);
+  w.prepare = std::move(prepare);
   std::unique_lock<std::mutex> lock(mutex_);
   writers_.push_back(&w);
   w.cv.wait(lock, [&] { return w.done || &w == writers_.front(); });
   if (w.done) return w.status;  // a leader wrote our batch
 
   Status status = MakeRoomForWrite(lock, /*force=*/updates == nullptr);
+  if (status.ok() && w.prepare) {
+    lock.unlock();
+    status = w.prepare(updates);
+    lock.lock();
+  }
   SequenceNumber last_sequence = versions_->LastSequence();
   Writer* last_writer = &w;
-  if (status.ok() && updates != nullptr) {
+  if (status.ok() && updates != nullptr && !(w.prepare && updates->Count() == 0)) {
     WriteBatch* group = BuildBatchGroup(&last_writer);
     const SequenceNumber first = last_sequence + 1;
     WriteBatchInternal::SetSequence(group, first);
     last_sequence += group->Count();
     std::string_view record = WriteBatchInternal::Contents(group);
     wal_bytes_ += record.size();
+    wal_records_++;
     if (w.sync) wal_syncs_++;
 
     // Only the leader touches log_, logfile_ and the memtable's writer side, so the I/O and
     // the memtable insert run without the mutex; followers wait, readers go on.
     lock.unlock();
-    status = log_->AddRecord(record);
+    // Large values go to the value log first; the WAL and the memtable get pointers.
+    WriteBatch* logged = group;
+    status = SeparateValues(group, w.sync, &logged);
+    const bool vlog_ok = status.ok();
+    if (status.ok()) status = log_->AddRecord(WriteBatchInternal::Contents(logged));
     // Flush hands the record to the OS, so a process crash cannot lose it.
     if (status.ok()) status = logfile_->Flush();
     if (status.ok() && w.sync) status = logfile_->Sync();
     bool wal_ok = status.ok();
-    if (status.ok()) status = InsertBatchIntoMemTable(group, first, mem_);
+    if (status.ok()) status = InsertBatchIntoMemTable(logged, first, mem_);
     lock.lock();
-    if (!wal_ok) {
+    if (logged != group) wal_bytes_ -= record.size() - WriteBatchInternal::ByteSize(logged);
+    if (vlog_ok && !wal_ok) {
       // The log may now end in a partial record; accept no more writes on it.
       RecordBackgroundError(status);
     }
@@ -68,6 +88,7 @@ Status LsmDB::Write(const WriteOptions& options, WriteBatch* updates) {
   while (true) {
     Writer* ready = writers_.front();
     writers_.pop_front();
+    if (ready->batch != nullptr) write_batches_++;
     if (ready != &w) {
       ready->status = status;
       ready->done = true;
@@ -92,6 +113,7 @@ WriteBatch* LsmDB::BuildBatchGroup(Writer** last_writer) {
     Writer* w = *it;
     if (w->sync && !first->sync) break;  // a sync write must not ride a non-sync leader
     if (w->batch == nullptr) break;      // a forced switch goes alone
+    if (w->prepare != nullptr || first->prepare != nullptr) break;  // so does a GC rewrite
     size += WriteBatchInternal::ByteSize(w->batch);
     if (size > max_size) break;
     if (result == first->batch) {
@@ -150,7 +172,9 @@ Status LsmDB::SwitchMemTable(std::unique_lock<std::mutex>& lock) {
   // Sync the old log first: nothing written later (in the new log) may survive a power loss
   // that the old log's records do not.
   lock.unlock();
-  Status s = logfile_->Sync();
+  // The value-log records the old log points at must be as durable as the log.
+  Status s = vlog_->Sync();
+  if (s.ok()) s = logfile_->Sync();
   lock.lock();
   if (!s.ok()) {
     RecordBackgroundError(s);
@@ -159,10 +183,16 @@ Status LsmDB::SwitchMemTable(std::unique_lock<std::mutex>& lock) {
 
   const uint64_t new_number = versions_->NewFileNumber();
   std::unique_ptr<WritableFile> file;
+  std::unique_ptr<log::Writer> new_log;
   s = env_->NewWritableFile(LogFileName(dbname_, new_number), &file);
   if (s.ok()) {
     lock.unlock();
-    s = env_->SyncDir(dbname_);  // the new log's directory entry must survive power loss
+    // The header and the directory entry are made durable now, so a power loss can never
+    // leave this log unidentifiable.
+    new_log = std::make_unique<log::Writer>(file.get(), log::LogKind::kWal);
+    s = new_log->WriteHeader();
+    if (s.ok()) s = file->Sync();
+    if (s.ok()) s = env_->SyncDir(dbname_);
     lock.lock();
   }
   if (!s.ok()) {
@@ -175,7 +205,7 @@ Status LsmDB::SwitchMemTable(std::unique_lock<std::mutex>& lock) {
   has_imm_.store(true, std::memory_order_release);
   logfile_ = std::move(file);
   logfile_number_ = new_number;
-  log_ = std::make_unique<log::Writer>(logfile_.get());
+  log_ = std::move(new_log);
   mem_ = new MemTable(internal_comparator_);
   mem_->Ref();
   MaybeScheduleFlush();

@@ -29,6 +29,17 @@ void WriteBatch::Delete(std::string_view key) {
   PutLengthPrefixed(&rep_, key);
 }
 
+void WriteBatch::DeleteRange(std::string_view begin, std::string_view end) {
+  WBI::SetCount(this, Count() + 1);
+  rep_.push_back(static_cast<char>(WBI::kTagDeleteRange));
+  PutLengthPrefixed(&rep_, begin);
+  PutLengthPrefixed(&rep_, end);
+}
+
+void WriteBatch::Handler::DeleteRange(std::string_view /*begin*/, std::string_view /*end*/) {
+  delete_range_unsupported_ = true;
+}
+
 void WriteBatch::Append(const WriteBatch& other) {
   WBI::SetCount(this, Count() + other.Count());
   rep_.append(other.rep_.data() + WBI::kHeaderSize, other.rep_.size() - WBI::kHeaderSize);
@@ -44,9 +55,13 @@ Status WriteBatch::SetData(std::string_view data) {
 
 namespace {
 
-// Walks the records, calling `on_put`/`on_delete`; Corruption on any malformed record.
-template <typename OnPut, typename OnDelete>
-Status ForEachRecord(std::string_view rep, OnPut on_put, OnDelete on_delete) {
+// Walks the records, calling `on_put`/`on_delete`/`on_delete_range`; Corruption on any
+// malformed record. A callback returning a non-OK status stops the walk with it.
+// on_pointer: for kTagValuePointer records; null (the default) rejects them as NotSupported.
+template <typename OnPut, typename OnDelete, typename OnDeleteRange>
+Status ForEachRecord(
+    std::string_view rep, OnPut on_put, OnDelete on_delete, OnDeleteRange on_delete_range,
+    const std::function<void(std::string_view, std::string_view)>& on_pointer = nullptr) {
   if (rep.size() < WBI::kHeaderSize) return Status::Corruption("write batch", "too small");
   uint32_t expected = DecodeFixed32(rep.data() + 8);
   std::string_view input = rep.substr(WBI::kHeaderSize);
@@ -66,6 +81,20 @@ Status ForEachRecord(std::string_view rep, OnPut on_put, OnDelete on_delete) {
         return Status::Corruption("write batch", "bad Delete record");
       }
       on_delete(key);
+    } else if (tag == WBI::kTagDeleteRange) {
+      if (!GetLengthPrefixed(&input, &key) || !GetLengthPrefixed(&input, &value)) {
+        return Status::Corruption("write batch", "bad DeleteRange record");
+      }
+      Status s = on_delete_range(key, value);
+      if (!s.ok()) return s;
+    } else if (tag == WBI::kTagValuePointer) {
+      if (!GetLengthPrefixed(&input, &key) || !GetLengthPrefixed(&input, &value)) {
+        return Status::Corruption("write batch", "bad value pointer record");
+      }
+      if (!on_pointer) {
+        return Status::NotSupported("write batch", "value pointer records are LSM-internal");
+      }
+      on_pointer(key, value);
     } else {
       return Status::Corruption("write batch", "unknown record tag " + std::to_string(tag));
     }
@@ -83,7 +112,26 @@ Status ForEachRecord(std::string_view rep, OnPut on_put, OnDelete on_delete) {
 Status WriteBatch::Iterate(Handler* handler) const {
   return ForEachRecord(
       rep_, [handler](std::string_view k, std::string_view v) { handler->Put(k, v); },
-      [handler](std::string_view k) { handler->Delete(k); });
+      [handler](std::string_view k) { handler->Delete(k); },
+      [handler](std::string_view b, std::string_view e) {
+        handler->DeleteRange(b, e);
+        if (handler->delete_range_unsupported_) {
+          return Status::NotSupported("write batch",
+                                      "DeleteRange is not supported by this handler");
+        }
+        return Status::OK();
+      });
+}
+
+bool WriteBatch::HasDeleteRange() const {
+  bool found = false;
+  (void)ForEachRecord(
+      rep_, [](std::string_view, std::string_view) {}, [](std::string_view) {},
+      [&found](std::string_view, std::string_view) {
+        found = true;
+        return Status::OK();
+      });
+  return found;
 }
 
 uint64_t WBI::Sequence(const WriteBatch* b) { return DecodeFixed64(b->rep_.data()); }
@@ -92,7 +140,29 @@ void WBI::SetCount(WriteBatch* b, uint32_t n) { EncodeFixed32(b->rep_.data() + 8
 
 Status WBI::Validate(std::string_view contents) {
   return ForEachRecord(
-      contents, [](std::string_view, std::string_view) {}, [](std::string_view) {});
+      contents, [](std::string_view, std::string_view) {}, [](std::string_view) {},
+      [](std::string_view, std::string_view) { return Status::OK(); },
+      [](std::string_view, std::string_view) {});
+}
+
+void WBI::PutValuePointer(WriteBatch* b, std::string_view key, std::string_view pointer) {
+  WBI::SetCount(b, b->Count() + 1);
+  b->rep_.push_back(static_cast<char>(WBI::kTagValuePointer));
+  PutLengthPrefixed(&b->rep_, key);
+  PutLengthPrefixed(&b->rep_, pointer);
+}
+
+Status WBI::IterateWithPointers(
+    const WriteBatch* b, WriteBatch::Handler* handler,
+    const std::function<void(std::string_view key, std::string_view pointer)>& on_pointer) {
+  return ForEachRecord(
+      b->rep_, [handler](std::string_view k, std::string_view v) { handler->Put(k, v); },
+      [handler](std::string_view k) { handler->Delete(k); },
+      [handler](std::string_view e, std::string_view f) {
+        handler->DeleteRange(e, f);
+        return Status::OK();
+      },
+      on_pointer);
 }
 
 }  // namespace jadedb

@@ -28,7 +28,7 @@ namespace jadedb::test {
 inline std::vector<EngineType> AllEngines() {
   return {
       EngineType::kLsm,
-      // EngineType::kBPlusTree,  // joins when the B+tree engine opens.
+      EngineType::kBPlusTree,
   };
 }
 

@@ -154,7 +154,24 @@ void ModelTest::DoPut() {
   model_[k] = v;
 }
 
+// Removes [begin, end) from a model.
+void EraseRange(Model* m, const std::string& begin, const std::string& end) {
+  if (begin >= end) return;
+  m->erase(m->lower_bound(begin), m->lower_bound(end));
+}
+
 void ModelTest::DoDelete() {
+  if (engine() == EngineType::kLsm && rnd_->OneIn(4)) {
+    // A range deletion over a small random span (sometimes empty or inverted).
+    std::string b = RandomKey();
+    std::string e = RandomKey();
+    if (rnd_->OneIn(4)) std::swap(b, e);
+    Status s = db_->DeleteRange(WriteOptions(), b, e);
+    ASSERT_TRUE(s.ok()) << "op " << op_ << " DeleteRange " << Escape(b) << " " << Escape(e)
+                        << ": " << s.ToString();
+    EraseRange(&model_, b, e);
+    return;
+  }
   std::string k = RandomKey();
   Status s = db_->Delete(WriteOptions(), k);
   ASSERT_TRUE(s.ok()) << "op " << op_ << " Delete " << Escape(k) << ": " << s.ToString();
@@ -169,7 +186,11 @@ void ModelTest::DoBatch() {
   for (int i = 0; i < n; i++) {
     // Reuse the previous key now and then: put+delete of one key inside a batch.
     std::string k = (!last.empty() && rnd_->OneIn(4)) ? last : RandomKey();
-    if (rnd_->OneIn(3)) {
+    if (engine() == EngineType::kLsm && rnd_->OneIn(20)) {
+      std::string e = RandomKey();
+      batch.DeleteRange(k, e);
+      EraseRange(&after, k, e);
+    } else if (rnd_->OneIn(3)) {
       batch.Delete(k);
       after.erase(k);
     } else {
@@ -376,6 +397,10 @@ void ModelTest::Run(const ModelConfig& config) {
       ASSERT_TRUE(s.ok()) << "op " << op_ << " Flush: " << s.ToString();
     } else if ((r -= 7) < 0) {
       DoCompactRange();
+    } else if ((r -= 3) < 0) {
+      // Value-log GC (LSM; other engines say NotSupported). Segments are sealed at reopen.
+      Status s = db_->CompactValueLog();
+      ASSERT_TRUE(s.ok() || s.IsNotSupported()) << "op " << op_ << " GC: " << s.ToString();
     } else if ((r -= config_.reopen_per_mille) < 0) {
       DoReopen();
     } else {

@@ -33,7 +33,7 @@ bool ParseInternalKey(std::string_view internal_key, ParsedInternalKey* result) 
   result->user_key = ExtractUserKey(internal_key);
   result->sequence = tag >> 8;
   result->type = static_cast<ValueType>(type);
-  return type <= kTypeValue;
+  return type <= kTypeValuePointer;
 }
 
 std::string ParsedInternalKey::DebugString() const {

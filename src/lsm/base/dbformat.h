@@ -25,10 +25,18 @@ inline constexpr SequenceNumber kMaxSequenceNumber = (uint64_t{1} << 56) - 1;
 enum ValueType : uint8_t {
   kTypeDeletion = 0x0,
   kTypeValue = 0x1,
+  // Range deletions live in their own list/block (range_tombstone.h), never among point
+  // entries; the type appears in the internal keys of a range-deletion block and in table
+  // bounds that a tombstone extends.
+  kTypeRangeDeletion = 0x2,
+  // A value kept in the value log: the entry's value is an encoded vlog::ValuePointer
+  // (docs/formats/vlog.md). Reads resolve it; compaction carries it like any value.
+  kTypeValuePointer = 0x3,
 };
 // The type used when seeking: entries sort by type descending within a sequence, so seeking
-// for (key, seq, kValueTypeForSeek) lands before every entry of key at or below seq.
-inline constexpr ValueType kValueTypeForSeek = kTypeValue;
+// for (key, seq, kValueTypeForSeek) lands before every entry of key at or below seq. It must
+// be the highest type value.
+inline constexpr ValueType kValueTypeForSeek = kTypeValuePointer;
 
 inline uint64_t PackSequenceAndType(SequenceNumber seq, ValueType t) { return (seq << 8) | t; }
 

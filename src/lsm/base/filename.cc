@@ -29,6 +29,9 @@ std::string TableFileName(const std::string& dbname, uint64_t number) {
 std::string TempFileName(const std::string& dbname, uint64_t number) {
   return NumberedName(dbname, number, "dbtmp");
 }
+std::string ValueLogFileName(const std::string& dbname, uint64_t number) {
+  return NumberedName(dbname, number, "vlog");
+}
 std::string ManifestFileName(const std::string& dbname, uint64_t number) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), "/MANIFEST-%06llu", static_cast<unsigned long long>(number));
@@ -63,6 +66,8 @@ bool ParseFileName(std::string_view name, uint64_t* number, FileType* type) {
     *type = FileType::kTableFile;
   } else if (suffix == "dbtmp") {
     *type = FileType::kTempFile;
+  } else if (suffix == "vlog") {
+    *type = FileType::kValueLogFile;
   } else {
     return false;
   }

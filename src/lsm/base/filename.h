@@ -5,6 +5,7 @@
 //   CURRENT           name of the live manifest, newline-terminated
 //   LOG, LOG.old      informational log
 //   NNNNNN.dbtmp      temporary file (e.g. a CURRENT being written)
+//   NNNNNN.vlog       value-log segment (docs/formats/vlog.md)
 // File numbers come from one counter kept in the manifest.
 #pragma once
 
@@ -16,7 +17,8 @@
 
 namespace jadedb::lsm {
 
-enum class FileType { kLogFile, kTableFile, kManifestFile, kCurrentFile, kInfoLogFile, kTempFile };
+enum class FileType { kLogFile, kTableFile, kManifestFile, kCurrentFile, kInfoLogFile, kTempFile,
+                      kValueLogFile };
 
 std::string LogFileName(const std::string& dbname, uint64_t number);
 std::string TableFileName(const std::string& dbname, uint64_t number);
@@ -25,6 +27,7 @@ std::string CurrentFileName(const std::string& dbname);
 std::string InfoLogFileName(const std::string& dbname);
 std::string OldInfoLogFileName(const std::string& dbname);
 std::string TempFileName(const std::string& dbname, uint64_t number);
+std::string ValueLogFileName(const std::string& dbname, uint64_t number);
 
 // Parses a file name (not a path). False when it is not one of ours.
 bool ParseFileName(std::string_view filename, uint64_t* number, FileType* type);

@@ -18,6 +18,12 @@ class MemTableInserter final : public WriteBatch::Handler {
   void Delete(std::string_view key) override {
     mem_->Add(sequence_++, kTypeDeletion, key, std::string_view());
   }
+  void DeleteRange(std::string_view begin, std::string_view end) override {
+    mem_->AddRangeTombstone(sequence_++, begin, end);
+  }
+  void PutValuePointer(std::string_view key, std::string_view pointer) {
+    mem_->Add(sequence_++, kTypeValuePointer, key, pointer);
+  }
 
  private:
   SequenceNumber sequence_;
@@ -38,7 +44,9 @@ Status InsertBatchIntoMemTable(const WriteBatch* batch, SequenceNumber sequence,
                                                  " records overflows 56 bits");
   }
   MemTableInserter inserter(sequence, mem);
-  return batch->Iterate(&inserter);
+  return WriteBatchInternal::IterateWithPointers(
+      batch, &inserter,
+      [&inserter](std::string_view k, std::string_view p) { inserter.PutValuePointer(k, p); });
 }
 
 }  // namespace jadedb::lsm

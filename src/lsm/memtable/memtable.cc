@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cassert>
 #include <cstring>
+#include <mutex>
 
 #include "lsm/memtable/skiplist.h"
 #include "util/arena.h"
@@ -75,6 +76,10 @@ struct MemTable::Rep {
   Table table;
   // Written by the single writer, read by anyone.
   std::atomic<uint64_t> num_entries{0};
+  // Range tombstones are few; a plain list behind a small lock is enough (readers copy it).
+  mutable std::mutex range_mu;
+  std::vector<RangeTombstone> range_tombstones;
+  std::atomic<bool> has_range_tombstones{false};
 };
 
 MemTable::MemTable(const InternalKeyComparator& comparator)
@@ -89,6 +94,31 @@ void MemTable::Unref() {
 }
 
 size_t MemTable::ApproximateMemoryUsage() const { return rep_->arena.MemoryUsage(); }
+
+void MemTable::AddRangeTombstone(SequenceNumber seq, std::string_view begin,
+                                 std::string_view end) {
+  // An empty range deletes nothing; it still used its sequence number (the caller's count).
+  if (rep_->comparator.user_comparator()->Compare(begin, end) >= 0) return;
+  {
+    std::lock_guard<std::mutex> lock(rep_->range_mu);
+    rep_->range_tombstones.push_back(RangeTombstone{std::string(begin), std::string(end), seq});
+  }
+  // Charged to the arena so a stream of range deletions still fills the memtable.
+  rep_->arena.Allocate(begin.size() + end.size() + 16);
+  rep_->has_range_tombstones.store(true, std::memory_order_release);
+  rep_->num_entries.store(rep_->num_entries.load(std::memory_order_relaxed) + 1,
+                          std::memory_order_relaxed);
+}
+
+void MemTable::GetRangeTombstones(std::vector<RangeTombstone>* out) const {
+  if (!HasRangeTombstones()) return;
+  std::lock_guard<std::mutex> lock(rep_->range_mu);
+  out->insert(out->end(), rep_->range_tombstones.begin(), rep_->range_tombstones.end());
+}
+
+bool MemTable::HasRangeTombstones() const {
+  return rep_->has_range_tombstones.load(std::memory_order_acquire);
+}
 
 std::unique_ptr<InternalIterator> MemTable::NewIterator() {
   return std::make_unique<MemTableIterator>(&rep_->table);
@@ -117,7 +147,8 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view key,
                           std::memory_order_relaxed);
 }
 
-bool MemTable::Get(const LookupKey& key, std::string* value, Status* s) {
+bool MemTable::Get(const LookupKey& key, std::string* value, Status* s, SequenceNumber* found_seq,
+                   bool* is_pointer) {
   Table::Iterator iter(&rep_->table);
   // Lands on the newest entry of the user key with a sequence <= the lookup's, if any: for
   // one user key, entries sort by sequence descending.
@@ -128,8 +159,15 @@ bool MemTable::Get(const LookupKey& key, std::string* value, Status* s) {
       0) {
     return false;  // the next entry is another user key
   }
+  if (found_seq != nullptr) *found_seq = ExtractTag(internal_key) >> 8;
   switch (static_cast<ValueType>(ExtractTag(internal_key) & 0xff)) {
-    case kTypeValue: {
+    case kTypeRangeDeletion:
+      break;  // never stored among point entries
+    case kTypeValue:
+    case kTypeValuePointer: {
+      if (is_pointer != nullptr) {
+        *is_pointer = (ExtractTag(internal_key) & 0xff) == kTypeValuePointer;
+      }
       std::string_view v = GetLengthPrefixedSlice(internal_key.data() + internal_key.size());
       value->assign(v.data(), v.size());
       *s = Status::OK();

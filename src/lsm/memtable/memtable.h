@@ -9,11 +9,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "jadedb/status.h"
 #include "jadedb/write_batch.h"
 #include "lsm/base/dbformat.h"
 #include "lsm/base/iterator.h"
+#include "lsm/base/range_tombstone.h"
 
 namespace jadedb::lsm {
 
@@ -38,11 +40,20 @@ class MemTable {
   void Add(SequenceNumber seq, ValueType type, std::string_view key, std::string_view value);
 
   // Looks up the newest entry for key.user_key() at or below its sequence. Returns true when
-  // one exists: *s is OK and *value set for a value, *s NotFound for a deletion. False when
-  // the memtable holds no entry for the key.
-  bool Get(const LookupKey& key, std::string* value, Status* s);
+  // one exists: *s is OK and *value set for a value, *s NotFound for a deletion, and
+  // *found_seq (when non-null) set to the entry's sequence. False when the memtable holds no
+  // entry for the key. Range tombstones are not applied here (see RangeTombstones).
+  // *is_pointer (when non-null) tells whether a value found is a value-log pointer.
+  bool Get(const LookupKey& key, std::string* value, Status* s,
+           SequenceNumber* found_seq = nullptr, bool* is_pointer = nullptr);
 
-  // Number of entries added.
+  // Records DeleteRange(begin, end) at seq. Same single-writer rule as Add.
+  void AddRangeTombstone(SequenceNumber seq, std::string_view begin, std::string_view end);
+  // Appends a copy of the range tombstones added so far to *out (any thread).
+  void GetRangeTombstones(std::vector<RangeTombstone>* out) const;
+  bool HasRangeTombstones() const;
+
+  // Number of entries added, range tombstones included.
   uint64_t NumEntries() const;
 
  private:

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "lsm/sstable/compression.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
 
@@ -88,21 +89,26 @@ Status ReadBlock(const RandomAccessFile* file, std::string_view file_name, uint6
   auto type = static_cast<uint8_t>(data[n]);
   switch (static_cast<CompressionType>(type)) {
     case CompressionType::kNone:
-      break;
+      result->owned = std::move(buf);
+      result->data = std::string_view(result->owned.get(), n);
+      return Status::OK();
     case CompressionType::kSnappy:
     case CompressionType::kLz4:
-    case CompressionType::kZstd:
-      return Status::NotSupported(std::string(file_name) + ": block at offset " +
-                                  std::to_string(offset) + " size " + std::to_string(size) +
-                                  ": compression type " + std::to_string(type) +
-                                  " is not supported by this build");
-    default:
-      return BlockCorruption(file_name, offset, size,
-                             "unknown compression type " + std::to_string(type));
+    case CompressionType::kZstd: {
+      std::unique_ptr<char[]> raw;
+      size_t raw_size = 0;
+      std::string error;
+      if (!UncompressBlock(static_cast<CompressionType>(type), std::string_view(data, n), &raw,
+                           &raw_size, &error)) {
+        return BlockCorruption(file_name, offset, size, "cannot decompress: " + error);
+      }
+      result->owned = std::move(raw);
+      result->data = std::string_view(result->owned.get(), raw_size);
+      return Status::OK();
+    }
   }
-  result->owned = std::move(buf);
-  result->data = std::string_view(result->owned.get(), n);
-  return Status::OK();
+  return BlockCorruption(file_name, offset, size,
+                         "unknown compression type " + std::to_string(type));
 }
 
 Status ReadFooter(const RandomAccessFile* file, std::string_view file_name, uint64_t file_size,

@@ -18,8 +18,8 @@ inline constexpr uint64_t kTableMagicNumber = 0x545342444544414aull;
 // Bumped on any incompatible change of the layout below the footer.
 inline constexpr uint32_t kTableFormatVersion = 1;
 
-// Persisted in every block trailer: never renumber. Codes 1-3 are reserved for the
-// compressors that arrive later; a reader that meets one it cannot decode says NotSupported.
+// Persisted in every block trailer: never renumber. Each data block is stored with one of
+// these (see compression.h); meta blocks are always kNone.
 enum class CompressionType : uint8_t {
   kNone = 0x0,
   kSnappy = 0x1,
@@ -88,7 +88,8 @@ struct BlockContents {
 };
 
 // Reads the block at handle from file (file_size bytes long). Checks that the handle lies
-// inside the file and, when verify_checksum, the CRC. Corruption messages have the form
+// inside the file and, when verify_checksum, the CRC, then decompresses the contents per the
+// trailer's type (result->data is always the raw block). Corruption messages have the form
 // "<file_name>: block at offset N size M: <what>".
 Status ReadBlock(const RandomAccessFile* file, std::string_view file_name, uint64_t file_size,
                  const BlockHandle& handle, bool verify_checksum, BlockContents* result);

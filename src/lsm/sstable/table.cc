@@ -1,7 +1,9 @@
 #include "lsm/sstable/table.h"
 
+#include <atomic>
 #include <string>
 
+#include "lsm/base/dbformat.h"
 #include "lsm/sstable/block.h"
 #include "lsm/sstable/filter_block.h"
 #include "lsm/sstable/format.h"
@@ -24,6 +26,29 @@ struct Table::Rep {
   std::unique_ptr<FilterBlockReader> filter;
   BlockHandle properties_handle;
   TableProperties properties;
+  BlockHandle range_del_handle;  // size 0 when the table has none
+  std::vector<RangeTombstone> range_tombstones;
+  mutable std::atomic<uint64_t> data_block_reads{0};
+
+  // Parses the range-deletion block: internal key (begin, seq, range deletion) -> end.
+  Status LoadRangeTombstones(const BlockHandle& handle) {
+    BlockContents contents;
+    Status s = ReadMetaBlock(handle, &contents);
+    if (!s.ok()) return s;
+    Block block(std::move(contents));
+    auto it = block.NewIterator(BytewiseComparator(), file_name, handle.offset());
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ParsedInternalKey parsed;
+      if (!ParseInternalKey(it->key(), &parsed) || parsed.type != kTypeRangeDeletion) {
+        return BlockCorruption(file_name, handle.offset(), handle.size(),
+                               "malformed range-deletion entry");
+      }
+      range_tombstones.push_back(
+          RangeTombstone{std::string(parsed.user_key), std::string(it->value()), parsed.sequence});
+    }
+    range_del_handle = handle;
+    return it->status();
+  }
 
   // Reads a meta block (index, metaindex, filter, properties): always checksummed, never
   // cached (they are held by the Table for its lifetime).
@@ -38,6 +63,16 @@ struct Table::Rep {
     return s;
   }
 
+  // Iterator over the index block: the pinned one, or one from the block cache.
+  std::unique_ptr<InternalIterator> NewIndexIterator() const;
+  // False when the filter rules key out (true without a filter, or when it cannot be read).
+  bool KeyMayMatch(std::string_view key) const;
+  // Block cache key of the block at offset.
+  void CacheKey(uint64_t offset, char (*buf)[16]) const {
+    EncodeFixed64(*buf, cache_id);
+    EncodeFixed64(*buf + 8, offset);
+  }
+
   // Iterator over the data block named by index_value (an encoded BlockHandle).
   std::unique_ptr<InternalIterator> BlockReader(const TableReadOptions& read_options,
                                                 std::string_view index_value) const;
@@ -47,7 +82,61 @@ namespace {
 
 void DeleteCachedBlock(std::string_view /*key*/, void* value) { delete static_cast<Block*>(value); }
 
+// A filter in the block cache: its bytes and the reader over them.
+struct CachedFilter {
+  BlockContents contents;
+  std::unique_ptr<FilterBlockReader> reader;
+};
+
+void DeleteCachedFilter(std::string_view /*key*/, void* value) {
+  delete static_cast<CachedFilter*>(value);
+}
+
 }  // namespace
+
+std::unique_ptr<InternalIterator> Table::Rep::NewIndexIterator() const {
+  const uint64_t offset = footer.index_handle().offset();
+  if (index_block != nullptr)
+    return index_block->NewIterator(options.comparator, file_name, offset);
+  Cache* cache = options.block_cache;
+  char key_buf[16];
+  CacheKey(offset, &key_buf);
+  const std::string_view key(key_buf, sizeof(key_buf));
+  Cache::Handle* handle = cache->Lookup(key);
+  if (handle == nullptr) {
+    BlockContents contents;
+    Status s = ReadMetaBlock(footer.index_handle(), &contents);
+    if (!s.ok()) return NewErrorIterator(s);
+    auto* block = new Block(std::move(contents));
+    handle = cache->Insert(key, block, block->size(), &DeleteCachedBlock);
+  }
+  auto iter =
+      static_cast<Block*>(cache->Value(handle))->NewIterator(options.comparator, file_name, offset);
+  iter->RegisterCleanup([cache, handle] { cache->Release(handle); });
+  return iter;
+}
+
+bool Table::Rep::KeyMayMatch(std::string_view key) const {
+  if (filter != nullptr) return filter->KeyMayMatch(key);
+  if (filter_handle.size() == 0 || options.block_cache == nullptr) return true;
+  Cache* cache = options.block_cache;
+  char key_buf[16];
+  CacheKey(filter_handle.offset(), &key_buf);
+  const std::string_view cache_key(key_buf, sizeof(key_buf));
+  Cache::Handle* handle = cache->Lookup(cache_key);
+  if (handle == nullptr) {
+    auto cached = std::make_unique<CachedFilter>();
+    // An unreadable filter only costs the lookup its shortcut; the data read reports damage.
+    if (!ReadMetaBlock(filter_handle, &cached->contents).ok()) return true;
+    cached->reader =
+        std::make_unique<FilterBlockReader>(options.filter_policy, cached->contents.data);
+    const size_t charge = cached->contents.data.size();
+    handle = cache->Insert(cache_key, cached.release(), charge, &DeleteCachedFilter);
+  }
+  const bool match = static_cast<CachedFilter*>(cache->Value(handle))->reader->KeyMayMatch(key);
+  cache->Release(handle);
+  return match;
+}
 
 std::unique_ptr<InternalIterator> Table::Rep::BlockReader(const TableReadOptions& read_options,
                                                           std::string_view index_value) const {
@@ -61,6 +150,7 @@ std::unique_ptr<InternalIterator> Table::Rep::BlockReader(const TableReadOptions
   const bool verify = read_options.verify_checksums || options.paranoid_checks;
   Cache* cache = options.block_cache;
   if (cache == nullptr) {
+    data_block_reads.fetch_add(1, std::memory_order_relaxed);
     BlockContents contents;
     Status s = ReadBlock(file.get(), file_name, file_size, handle, verify, &contents);
     if (!s.ok()) return NewErrorIterator(s);
@@ -71,14 +161,14 @@ std::unique_ptr<InternalIterator> Table::Rep::BlockReader(const TableReadOptions
   }
 
   char key_buf[16];
-  EncodeFixed64(key_buf, cache_id);
-  EncodeFixed64(key_buf + 8, handle.offset());
+  CacheKey(handle.offset(), &key_buf);
   const std::string_view key(key_buf, sizeof(key_buf));
   Cache::Handle* cache_handle = cache->Lookup(key);
   Block* block = nullptr;
   if (cache_handle != nullptr) {
     block = static_cast<Block*>(cache->Value(cache_handle));
   } else {
+    data_block_reads.fetch_add(1, std::memory_order_relaxed);
     BlockContents contents;
     Status s = ReadBlock(file.get(), file_name, file_size, handle, verify, &contents);
     if (!s.ok()) return NewErrorIterator(s);
@@ -144,6 +234,9 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
       if (!s.ok()) return s;
       rep->properties_handle = handle;
       have_properties = true;
+    } else if (meta->key() == kRangeDelBlockName) {
+      s = rep->LoadRangeTombstones(handle);
+      if (!s.ok()) return s;
     } else if (!filter_name.empty() && meta->key() == filter_name) {
       s = rep->ReadMetaBlock(handle, &rep->filter_contents);
       if (!s.ok()) return s;
@@ -158,7 +251,15 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
                            rep->footer.metaindex_handle().size(), "no properties block");
   }
 
-  if (options.block_cache != nullptr) rep->cache_id = options.block_cache->NewId();
+  if (options.block_cache != nullptr) {
+    rep->cache_id = options.block_cache->NewId();
+    if (!options.pin_index_and_filter) {
+      // Checked above; from now on they live in the block cache, loaded on first use.
+      rep->index_block.reset();
+      rep->filter.reset();
+      rep->filter_contents = BlockContents();
+    }
+  }
   table->reset(new Table(std::move(rep)));
   return Status::OK();
 }
@@ -167,22 +268,94 @@ Table::Table(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
 
 Table::~Table() = default;
 
+namespace {
+
+// A table iterator restricted to the user keys in [lower, upper): a sorted view of that
+// subset, so merging and direction changes work as on any iterator. It stops at the first
+// entry past a bound instead of stepping on, so blocks beyond the bounds are never read.
+// Used only for tables of internal keys.
+class BoundedIterator final : public InternalIterator {
+ public:
+  BoundedIterator(std::unique_ptr<InternalIterator> iter, const Comparator* ucmp,
+                  std::optional<std::string> lower, std::optional<std::string> upper)
+      : iter_(std::move(iter)), ucmp_(ucmp), lower_(std::move(lower)), upper_(std::move(upper)) {
+    if (lower_) AppendInternalKey(&lower_key_, {*lower_, kMaxSequenceNumber, kValueTypeForSeek});
+    if (upper_) AppendInternalKey(&upper_key_, {*upper_, kMaxSequenceNumber, kValueTypeForSeek});
+  }
+
+  bool Valid() const override { return iter_->Valid() && InBounds(); }
+  void SeekToFirst() override {
+    if (lower_) {
+      iter_->Seek(lower_key_);
+    } else {
+      iter_->SeekToFirst();
+    }
+  }
+  void SeekToLast() override {
+    if (upper_) {
+      iter_->Seek(upper_key_);  // the first entry at or past upper: step back from it
+      if (iter_->Valid()) {
+        iter_->Prev();
+      } else if (iter_->status().ok()) {
+        iter_->SeekToLast();
+      }
+    } else {
+      iter_->SeekToLast();
+    }
+  }
+  void Seek(std::string_view target) override {
+    if (lower_ && target.size() >= 8 && ucmp_->Compare(ExtractUserKey(target), *lower_) < 0) {
+      iter_->Seek(lower_key_);
+    } else {
+      iter_->Seek(target);
+    }
+  }
+  void Next() override { iter_->Next(); }
+  void Prev() override { iter_->Prev(); }
+  std::string_view key() const override { return iter_->key(); }
+  std::string_view value() const override { return iter_->value(); }
+  Status status() const override { return iter_->status(); }
+
+ private:
+  bool InBounds() const {
+    std::string_view k = iter_->key();
+    if (k.size() < 8) return true;  // malformed: let the reader report it
+    std::string_view user_key = ExtractUserKey(k);
+    return !(upper_ && ucmp_->Compare(user_key, *upper_) >= 0) &&
+           !(lower_ && ucmp_->Compare(user_key, *lower_) < 0);
+  }
+
+  std::unique_ptr<InternalIterator> iter_;
+  const Comparator* const ucmp_;
+  const std::optional<std::string> lower_;
+  const std::optional<std::string> upper_;
+  std::string lower_key_;
+  std::string upper_key_;
+};
+
+}  // namespace
+
 std::unique_ptr<InternalIterator> Table::NewIterator(const TableReadOptions& options) const {
   const Rep* rep = rep_.get();
-  return NewTwoLevelIterator(rep->index_block->NewIterator(rep->options.comparator, rep->file_name,
-                                                           rep->footer.index_handle().offset()),
-                             [rep, options](std::string_view index_value) {
-                               return rep->BlockReader(options, index_value);
-                             });
+  auto iter =
+      NewTwoLevelIterator(rep->NewIndexIterator(), [rep, options](std::string_view index_value) {
+        return rep->BlockReader(options, index_value);
+      });
+  if (options.lower_bound || options.upper_bound) {
+    if (auto* icmp = dynamic_cast<const InternalKeyComparator*>(rep->options.comparator)) {
+      return std::make_unique<BoundedIterator>(std::move(iter), icmp->user_comparator(),
+                                               options.lower_bound, options.upper_bound);
+    }
+  }
+  return iter;
 }
 
 Status Table::InternalGet(
     const TableReadOptions& options, std::string_view key,
     const std::function<void(std::string_view, std::string_view)>& handle) const {
   const Rep* rep = rep_.get();
-  if (rep->filter != nullptr && !rep->filter->KeyMayMatch(key)) return Status::OK();
-  auto index_iter = rep->index_block->NewIterator(rep->options.comparator, rep->file_name,
-                                                  rep->footer.index_handle().offset());
+  if (!rep->KeyMayMatch(key)) return Status::OK();
+  auto index_iter = rep->NewIndexIterator();
   index_iter->Seek(key);
   if (!index_iter->Valid()) return index_iter->status();
   auto block_iter = rep->BlockReader(options, index_iter->value());
@@ -193,8 +366,7 @@ Status Table::InternalGet(
 
 uint64_t Table::ApproximateOffsetOf(std::string_view key) const {
   const Rep* rep = rep_.get();
-  auto index_iter = rep->index_block->NewIterator(rep->options.comparator, rep->file_name,
-                                                  rep->footer.index_handle().offset());
+  auto index_iter = rep->NewIndexIterator();
   index_iter->Seek(key);
   if (index_iter->Valid()) {
     BlockHandle handle;
@@ -226,9 +398,10 @@ Status Table::VerifyChecksums(std::string* report) const {
   if ((s = check("metaindex", footer.metaindex_handle())).ok() &&
       (s = check("index", footer.index_handle())).ok() &&
       (s = check("properties", rep->properties_handle)).ok() &&
-      (rep->filter == nullptr || (s = check("filter", rep->filter_handle)).ok())) {
-    auto index_iter = rep->index_block->NewIterator(rep->options.comparator, rep->file_name,
-                                                    footer.index_handle().offset());
+      (rep->filter_handle.size() == 0 || (s = check("filter", rep->filter_handle)).ok()) &&
+      (rep->range_del_handle.size() == 0 ||
+       (s = check("range-deletion", rep->range_del_handle)).ok())) {
+    auto index_iter = rep->NewIndexIterator();
     for (index_iter->SeekToFirst(); s.ok() && index_iter->Valid(); index_iter->Next()) {
       BlockHandle handle;
       std::string_view v = index_iter->value();
@@ -255,5 +428,11 @@ Status Table::VerifyChecksums(std::string* report) const {
 uint64_t Table::NumEntries() const { return rep_->properties.num_entries; }
 
 const TableProperties& Table::Properties() const { return rep_->properties; }
+
+const std::vector<RangeTombstone>& Table::RangeTombstones() const { return rep_->range_tombstones; }
+
+uint64_t Table::DataBlockReads() const {
+  return rep_->data_block_reads.load(std::memory_order_relaxed);
+}
 
 }  // namespace jadedb::lsm

@@ -8,9 +8,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "jadedb/env.h"
 #include "lsm/base/iterator.h"
+#include "lsm/base/range_tombstone.h"
 #include "lsm/sstable/table_options.h"
 #include "lsm/sstable/table_properties.h"
 
@@ -45,6 +47,11 @@ class Table {
 
   // Counters for properties: entries and bytes of the table.
   uint64_t NumEntries() const;
+  // The range tombstones of the table's range-deletion block (loaded at Open; only for tables
+  // written with an internal-key comparator).
+  const std::vector<RangeTombstone>& RangeTombstones() const;
+  // Data blocks read from the file (cache misses) by this table, for tests and statistics.
+  uint64_t DataBlockReads() const;
   // Everything the table's properties block records.
   const TableProperties& Properties() const;
 

@@ -4,10 +4,15 @@
 // index size, and the metaindex can point at both meta blocks.
 #include "lsm/sstable/table_builder.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
+#include <vector>
+
+#include "lsm/base/dbformat.h"
 
 #include "lsm/sstable/block_builder.h"
+#include "lsm/sstable/compression.h"
 #include "lsm/sstable/filter_block.h"
 #include "lsm/sstable/format.h"
 #include "lsm/sstable/table_properties.h"
@@ -24,6 +29,7 @@ struct TableBuilder::Rep {
                                  : nullptr) {
     props.comparator_name = options.comparator->Name();
     if (options.filter_policy) props.filter_policy_name = options.filter_policy->Name();
+    props.compression_name = CompressionTypeName(options.compression);
   }
 
   const TableOptions options;
@@ -42,12 +48,28 @@ struct TableBuilder::Rep {
   bool pending_index_entry = false;
   BlockHandle pending_handle;
 
+  std::string compressed;  // scratch for data blocks
+  // Range-deletion block entries: internal key (begin, seq, kTypeRangeDeletion) -> end.
+  std::vector<std::pair<std::string, std::string>> range_dels;
+
+  // Writes a data block, compressed when options.compression is set and that pays.
+  void WriteDataBlock(std::string_view raw, BlockHandle* handle) {
+    if (options.compression != CompressionType::kNone &&
+        CompressBlock(options.compression, options.compression_level, raw, &compressed)) {
+      props.num_compressed_blocks++;
+      WriteRaw(compressed, handle, options.compression);
+    } else {
+      WriteRaw(raw, handle, CompressionType::kNone);
+    }
+  }
+
   // Appends contents and their trailer at offset; *handle says where they went.
-  void WriteRaw(std::string_view contents, BlockHandle* handle) {
+  void WriteRaw(std::string_view contents, BlockHandle* handle,
+                CompressionType type = CompressionType::kNone) {
     handle->set_offset(offset);
     handle->set_size(contents.size());
     std::string trailer;
-    AppendBlockTrailer(contents, CompressionType::kNone, &trailer);
+    AppendBlockTrailer(contents, type, &trailer);
     status = file->Append(contents);
     if (status.ok()) status = file->Append(trailer);
     if (status.ok()) offset += contents.size() + trailer.size();
@@ -86,10 +108,19 @@ void TableBuilder::Add(std::string_view key, std::string_view value) {
   if (r->data_block.CurrentSizeEstimate() >= r->options.block_size) Flush();
 }
 
+void TableBuilder::AddRangeTombstone(std::string_view begin, std::string_view end,
+                                     uint64_t seq) {
+  Rep* r = rep_.get();
+  if (r->closed || begin >= end) return;  // an empty range deletes nothing (bytewise keys)
+  std::string key;
+  AppendInternalKey(&key, ParsedInternalKey(begin, seq, kTypeRangeDeletion));
+  r->range_dels.emplace_back(std::move(key), std::string(end));
+}
+
 void TableBuilder::Flush() {
   Rep* r = rep_.get();
   if (r->closed || !r->status.ok() || r->data_block.empty()) return;
-  r->WriteRaw(r->data_block.Finish(), &r->pending_handle);
+  r->WriteDataBlock(r->data_block.Finish(), &r->pending_handle);
   r->data_block.Reset();
   if (r->status.ok()) {
     r->pending_index_entry = true;
@@ -115,6 +146,18 @@ Status TableBuilder::Finish() {
     r->WriteRaw(r->filter->Finish(), &filter_handle);
     r->props.filter_size = filter_handle.size() + kBlockTrailerSize;
     meta["filter." + std::string(r->options.filter_policy->Name())] = filter_handle;
+  }
+
+  if (r->status.ok() && !r->range_dels.empty()) {
+    const Comparator* cmp = r->options.comparator;
+    std::sort(r->range_dels.begin(), r->range_dels.end(),
+              [cmp](const auto& a, const auto& b) { return cmp->Compare(a.first, b.first) < 0; });
+    BlockBuilder block(1);
+    for (const auto& [key, end] : r->range_dels) block.Add(key, end);
+    BlockHandle handle;
+    r->props.num_range_deletions = r->range_dels.size();
+    r->WriteRaw(block.Finish(), &handle);
+    meta[kRangeDelBlockName] = handle;
   }
 
   BlockHandle index_handle;

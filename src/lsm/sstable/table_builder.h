@@ -22,6 +22,9 @@ class TableBuilder {
 
   // key must be after every key added before, in options.comparator order.
   void Add(std::string_view key, std::string_view value);
+  // Records a range tombstone for the table's range-deletion block (written by Finish, in
+  // internal-key order, so they may be added in any order and at any time before Finish).
+  void AddRangeTombstone(std::string_view begin, std::string_view end, uint64_t seq);
   // Writes out the current data block (an optimization; Add does it when a block is full).
   void Flush();
   Status status() const;
@@ -30,6 +33,7 @@ class TableBuilder {
   // Drops the table; the caller deletes the file.
   void Abandon();
 
+  // Point entries added (range tombstones not counted).
   uint64_t NumEntries() const;
   // Bytes written so far (the file size after Finish).
   uint64_t FileSize() const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "lsm/base/dbformat.h"
 #include "lsm/base/filename.h"
 #include "util/coding.h"
 
@@ -37,6 +38,7 @@ Status TableCache::FindTable(uint64_t file_number, uint64_t file_size, Cache::Ha
   std::unique_ptr<RandomAccessFile> file;
   Status s = env_->NewRandomAccessFile(fname, &file);
   if (!s.ok()) return s;
+  opens_.fetch_add(1, std::memory_order_relaxed);
   std::unique_ptr<Table> table;
   s = Table::Open(options_, std::move(file), file_size, fname, &table);
   // Errors are not cached: a transient failure (or a repaired file) should be retried.
@@ -62,14 +64,37 @@ std::unique_ptr<InternalIterator> TableCache::NewIterator(const TableReadOptions
 
 Status TableCache::Get(const TableReadOptions& options, uint64_t file_number, uint64_t file_size,
                        std::string_view internal_key,
-                       const std::function<void(std::string_view, std::string_view)>& handle) {
+                       const std::function<void(std::string_view, std::string_view)>& handle,
+                       const Comparator* ucmp, uint64_t* covering_seq) {
   Cache::Handle* cache_handle = nullptr;
   Status s = FindTable(file_number, file_size, &cache_handle);
   if (!s.ok()) return s;
   auto* table = static_cast<const Table*>(cache_->Value(cache_handle));
+  if (covering_seq != nullptr && internal_key.size() >= 8) {
+    const std::string_view user_key = ExtractUserKey(internal_key);
+    const uint64_t read_seq = ExtractTag(internal_key) >> 8;
+    for (const RangeTombstone& t : table->RangeTombstones()) {
+      if (t.seq <= read_seq && t.seq > *covering_seq && ucmp->Compare(t.begin, user_key) <= 0 &&
+          ucmp->Compare(user_key, t.end) < 0) {
+        *covering_seq = t.seq;
+      }
+    }
+  }
   s = table->InternalGet(options, internal_key, handle);
   cache_->Release(cache_handle);
   return s;
+}
+
+Status TableCache::GetRangeTombstones(uint64_t file_number, uint64_t file_size,
+                                      std::vector<RangeTombstone>* out) {
+  Cache::Handle* handle = nullptr;
+  Status s = FindTable(file_number, file_size, &handle);
+  if (!s.ok()) return s;
+  auto* table = static_cast<const Table*>(cache_->Value(handle));
+  const std::vector<RangeTombstone>& ts = table->RangeTombstones();
+  out->insert(out->end(), ts.begin(), ts.end());
+  cache_->Release(handle);
+  return Status::OK();
 }
 
 uint64_t TableCache::ApproximateOffsetOf(uint64_t file_number, uint64_t file_size,

@@ -2,11 +2,13 @@
 // LsmOptions::max_open_files (an LRU cache). Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "jadedb/env.h"
 #include "lsm/base/iterator.h"
@@ -30,10 +32,20 @@ class TableCache {
                                                 uint64_t file_number, uint64_t file_size,
                                                 const Table** table_out = nullptr);
 
-  // Table::InternalGet on table file_number.
+  // Table::InternalGet on table file_number. When covering_seq is non-null it is raised to the
+  // highest sequence (at or below internal_key's) of the table's range tombstones covering
+  // internal_key's user key; ucmp compares user keys for that.
   Status Get(const TableReadOptions& options, uint64_t file_number, uint64_t file_size,
              std::string_view internal_key,
-             const std::function<void(std::string_view, std::string_view)>& handle);
+             const std::function<void(std::string_view, std::string_view)>& handle,
+             const Comparator* ucmp = nullptr, uint64_t* covering_seq = nullptr);
+
+  // Appends the range tombstones of table file_number to *out.
+  Status GetRangeTombstones(uint64_t file_number, uint64_t file_size,
+                            std::vector<RangeTombstone>* out);
+
+  // Tables opened (cache misses) since construction.
+  uint64_t TableOpens() const { return opens_.load(std::memory_order_relaxed); }
 
   // Approximate offset of key in table file_number (0 on error).
   uint64_t ApproximateOffsetOf(uint64_t file_number, uint64_t file_size, std::string_view key);
@@ -53,6 +65,7 @@ class TableCache {
   const std::string dbname_;
   const TableOptions options_;
   std::unique_ptr<Cache> cache_;
+  std::atomic<uint64_t> opens_{0};
 };
 
 }  // namespace jadedb::lsm

@@ -14,6 +14,8 @@ class Block;
 
 // The metaindex key of the properties block.
 inline constexpr const char* kPropertiesBlockName = "jadedb.properties";
+// The metaindex key of the range-deletion block (absent when the table has no tombstones).
+inline constexpr const char* kRangeDelBlockName = "jadedb.range_del";
 
 struct TableProperties {
   uint64_t num_entries = 0;
@@ -25,6 +27,9 @@ struct TableProperties {
   uint64_t filter_size = 0;     // bytes of the filter block, trailer included (0: none)
   std::string comparator_name;
   std::string filter_policy_name;  // empty when the table has no filter
+  std::string compression_name;    // codec data blocks were written with ("none", "lz4", ...)
+  uint64_t num_compressed_blocks = 0;  // data blocks stored compressed (the rest saved < 1/8)
+  uint64_t num_range_deletions = 0;    // entries of the range-deletion block
 
   // The contents of a properties block (a block of name -> value entries; numbers are
   // varint64s).

@@ -12,6 +12,9 @@ class LevelFileNumIterator final : public InternalIterator {
  public:
   LevelFileNumIterator(const InternalKeyComparator* icmp, const std::vector<FileMetaData*>* files)
       : icmp_(icmp), files_(files), index_(files->size()) {}
+  // Iterates over its own copy of a file list (a bounded subset).
+  LevelFileNumIterator(const InternalKeyComparator* icmp, std::vector<FileMetaData*> owned)
+      : icmp_(icmp), owned_(std::move(owned)), files_(&owned_), index_(owned_.size()) {}
 
   bool Valid() const override { return index_ < files_->size(); }
   void SeekToFirst() override { index_ = 0; }
@@ -34,6 +37,7 @@ class LevelFileNumIterator final : public InternalIterator {
 
  private:
   const InternalKeyComparator* const icmp_;
+  const std::vector<FileMetaData*> owned_;
   const std::vector<FileMetaData*>* const files_;
   size_t index_;
   mutable std::string value_buf_;
@@ -60,11 +64,32 @@ std::unique_ptr<InternalIterator> NewLevelFileNumIterator(const InternalKeyCompa
   return std::make_unique<LevelFileNumIterator>(icmp, files);
 }
 
+bool FileOutsideBounds(const Comparator* ucmp, const FileMetaData* f,
+                       const std::optional<std::string>& lower,
+                       const std::optional<std::string>& upper) {
+  return (lower && ucmp->Compare(f->largest.user_key(), *lower) < 0) ||
+         (upper && ucmp->Compare(f->smallest.user_key(), *upper) >= 0);
+}
+
 std::unique_ptr<InternalIterator> NewConcatenatingIterator(
     TableCache* table_cache, const InternalKeyComparator* icmp, const TableReadOptions& options,
     const std::vector<FileMetaData*>* files) {
+  std::unique_ptr<InternalIterator> file_iter;
+  if (options.lower_bound || options.upper_bound) {
+    // Files wholly outside the bounds are left out, so they are never opened.
+    std::vector<FileMetaData*> inside;
+    for (FileMetaData* f : *files) {
+      if (!FileOutsideBounds(icmp->user_comparator(), f, options.lower_bound,
+                             options.upper_bound)) {
+        inside.push_back(f);
+      }
+    }
+    file_iter = std::make_unique<LevelFileNumIterator>(icmp, std::move(inside));
+  } else {
+    file_iter = NewLevelFileNumIterator(icmp, files);
+  }
   return NewTwoLevelIterator(
-      NewLevelFileNumIterator(icmp, files),
+      std::move(file_iter),
       [table_cache, options](std::string_view index_value) -> std::unique_ptr<InternalIterator> {
         uint64_t number, file_size;
         if (!DecodeFileIndexValue(index_value, &number, &file_size)) {

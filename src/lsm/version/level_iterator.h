@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,8 +33,14 @@ std::string EncodeFileIndexValue(uint64_t number, uint64_t file_size);
 // False when value is not 16 bytes.
 bool DecodeFileIndexValue(std::string_view value, uint64_t* number, uint64_t* file_size);
 
+// True when f holds no user key in [lower, upper) (an absent bound is unbounded).
+bool FileOutsideBounds(const Comparator* ucmp, const FileMetaData* f,
+                       const std::optional<std::string>& lower,
+                       const std::optional<std::string>& upper);
+
 // The entries of every file in `files` (disjoint, sorted by smallest key) in order, as one
-// iterator. Tables are opened only when the iterator reaches them.
+// iterator. Tables are opened only when the iterator reaches them; with bounds in options,
+// files outside them are skipped entirely.
 std::unique_ptr<InternalIterator> NewConcatenatingIterator(TableCache* table_cache,
                                                            const InternalKeyComparator* icmp,
                                                            const TableReadOptions& options,

@@ -92,31 +92,39 @@ void Version::Unref() {
   if (--refs_ == 0) delete this;
 }
 
-Status Version::Get(const TableReadOptions& options, const LookupKey& key, std::string* value) {
+Status Version::Get(const TableReadOptions& options, const LookupKey& key, std::string* value,
+                    bool* is_pointer) {
   const std::string_view ikey = key.internal_key();
   const std::string_view user_key = key.user_key();
   const InternalKeyComparator* icmp = vset_->icmp();
   const Comparator* ucmp = icmp->user_comparator();
 
   enum class State { kNotInFile, kFound, kDeleted, kCorrupt };
+  // Highest sequence of a range tombstone covering the key in the files searched so far.
+  // Files are searched newest data first, so every entry found later is older than it.
+  uint64_t covering_seq = 0;
   // Looks user_key up in one file; kNotInFile lets the search continue in older data.
   auto search = [&](const FileMetaData* f, State* state) -> Status {
     *state = State::kNotInFile;
-    Status s =
-        vset_->table_cache()->Get(options, f->number, f->file_size, ikey,
-                                  [&](std::string_view found_key, std::string_view found_value) {
-                                    ParsedInternalKey parsed;
-                                    if (!ParseInternalKey(found_key, &parsed)) {
-                                      *state = State::kCorrupt;
-                                    } else if (ucmp->Compare(parsed.user_key, user_key) == 0) {
-                                      if (parsed.type == kTypeValue) {
-                                        *state = State::kFound;
-                                        value->assign(found_value.data(), found_value.size());
-                                      } else {
-                                        *state = State::kDeleted;
-                                      }
-                                    }
-                                  });
+    SequenceNumber found_seq = 0;
+    Status s = vset_->table_cache()->Get(
+        options, f->number, f->file_size, ikey,
+        [&](std::string_view found_key, std::string_view found_value) {
+          ParsedInternalKey parsed;
+          if (!ParseInternalKey(found_key, &parsed)) {
+            *state = State::kCorrupt;
+          } else if (ucmp->Compare(parsed.user_key, user_key) == 0) {
+            found_seq = parsed.sequence;
+            if (parsed.type == kTypeValue || parsed.type == kTypeValuePointer) {
+              *state = State::kFound;
+              if (is_pointer != nullptr) *is_pointer = parsed.type == kTypeValuePointer;
+              value->assign(found_value.data(), found_value.size());
+            } else {
+              *state = State::kDeleted;
+            }
+          }
+        },
+        ucmp, &covering_seq);
     if (s.IsNotFound()) {
       // The Env reports a missing file as NotFound; passed through, it would read as "key
       // absent" and hide the loss of a table the version needs.
@@ -126,6 +134,11 @@ Status Version::Get(const TableReadOptions& options, const LookupKey& key, std::
     } else if (s.ok() && *state == State::kCorrupt) {
       s = Status::Corruption(TableFileName(vset_->dbname(), f->number),
                              "malformed internal key found by a lookup");
+    } else if (s.ok() && covering_seq > 0 &&
+               (*state == State::kNotInFile || found_seq < covering_seq)) {
+      // A range tombstone here or in newer data hides this entry and everything older.
+      if (*state == State::kFound) value->clear();
+      *state = State::kDeleted;
     }
     return s;
   };
@@ -179,7 +192,9 @@ Status Version::Get(const TableReadOptions& options, const LookupKey& key, std::
 void Version::AddIterators(const TableReadOptions& options,
                            std::vector<std::unique_ptr<InternalIterator>>* iters) {
   TableCache* table_cache = vset_->table_cache();
+  const Comparator* ucmp = vset_->icmp()->user_comparator();
   for (const FileMetaData* f : files_[0]) {
+    if (FileOutsideBounds(ucmp, f, options.lower_bound, options.upper_bound)) continue;
     iters->push_back(table_cache->NewIterator(options, f->number, f->file_size));
   }
   for (int level = 1; level < kNumLevels; level++) {
@@ -188,6 +203,20 @@ void Version::AddIterators(const TableReadOptions& options,
           NewConcatenatingIterator(table_cache, vset_->icmp(), options, &files_[level]));
     }
   }
+}
+
+Status Version::AddRangeTombstones(const TableReadOptions& options,
+                                   std::vector<RangeTombstone>* out) {
+  TableCache* table_cache = vset_->table_cache();
+  const Comparator* ucmp = vset_->icmp()->user_comparator();
+  for (int level = 0; level < kNumLevels; level++) {
+    for (const FileMetaData* f : files_[level]) {
+      if (FileOutsideBounds(ucmp, f, options.lower_bound, options.upper_bound)) continue;
+      Status s = table_cache->GetRangeTombstones(f->number, f->file_size, out);
+      if (!s.ok()) return s;
+    }
+  }
+  return Status::OK();
 }
 
 bool Version::OverlapInLevel(int level, const std::string_view* smallest_user_key,

@@ -19,6 +19,7 @@
 #include "jadedb/status.h"
 #include "lsm/base/dbformat.h"
 #include "lsm/base/iterator.h"
+#include "lsm/base/range_tombstone.h"
 #include "lsm/sstable/table_options.h"
 #include "lsm/version/version_edit.h"
 
@@ -57,13 +58,19 @@ class Version {
   // newest visible entry is a deletion or there is none; read errors (Corruption naming the
   // file) are passed through. Searches the L0 files overlapping the key newest first, then at
   // most one file per deeper level.
-  Status Get(const TableReadOptions& options, const LookupKey& key, std::string* value);
+  // *is_pointer (when non-null) tells whether a value found is a value-log pointer.
+  Status Get(const TableReadOptions& options, const LookupKey& key, std::string* value,
+             bool* is_pointer = nullptr);
 
   // Appends iterators that together yield every entry of this Version (to be merged by the
   // caller): one per L0 file, one concatenating iterator per non-empty deeper level. The caller
   // must keep this Version referenced while the iterators live.
   void AddIterators(const TableReadOptions& options,
                     std::vector<std::unique_ptr<InternalIterator>>* iters);
+
+  // Appends the range tombstones of every table that may hold keys within options' bounds
+  // (opening those tables). Same reference rule as AddIterators.
+  Status AddRangeTombstones(const TableReadOptions& options, std::vector<RangeTombstone>* out);
 
   int NumFiles(int level) const { return static_cast<int>(files_[level].size()); }
   // Files of `level`: L0 in the order they were added (sorted by smallest key), deeper levels

@@ -86,12 +86,15 @@ Status VersionSet::LogAndApply(VersionEdit* edit, std::mutex* mu) {
   bool current_attempted = false;
   mu->unlock();
   Status s;
+  // The new tables' directory entries must be durable before the manifest names them, or a
+  // power loss leaves a manifest pointing at files that vanished.
+  if (!edit->new_files().empty()) s = env_->SyncDir(dbname_);
   log::Writer* writer = descriptor_log_.get();
   WritableFile* file = descriptor_file_.get();
-  if (new_manifest) {
+  if (s.ok() && new_manifest) {
     s = env_->NewWritableFile(manifest_name, &new_file);
     if (s.ok()) {
-      new_log = std::make_unique<log::Writer>(new_file.get());
+      new_log = std::make_unique<log::Writer>(new_file.get(), log::LogKind::kManifest);
       writer = new_log.get();
       file = new_file.get();
       s = writer->AddRecord(snapshot);
@@ -125,8 +128,16 @@ Status VersionSet::LogAndApply(VersionEdit* edit, std::mutex* mu) {
     new_log.reset();
     if (new_file != nullptr) new_file->Close();
     new_file.reset();
-    // Once SetCurrentFile was tried, CURRENT may already name the new manifest: keep it.
-    if (!current_attempted) env_->RemoveFile(manifest_name);
+    // Once SetCurrentFile was tried, CURRENT may already name the new manifest: keep it then.
+    // If CURRENT surely does not name it (absent, or naming another), remove it: a manifest
+    // left without CURRENT makes the next open of a new DB refuse the directory.
+    std::string current;
+    Status cs;
+    if (current_attempted) cs = ReadFileToString(env_, CurrentFileName(dbname_), &current);
+    if (!current_attempted || cs.IsNotFound() ||
+        (cs.ok() && current != manifest_name.substr(dbname_.size() + 1) + "\n")) {
+      env_->RemoveFile(manifest_name);
+    }
   } else {
     // The tail of the open manifest is now unknown (a partial record, or a record that may or
     // may not be durable). Start a new manifest, with a full snapshot, on the next call.

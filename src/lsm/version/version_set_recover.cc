@@ -82,7 +82,8 @@ Status VersionSet::Recover(bool* save_manifest) {
 
   VersionBuilder builder(icmp_, current_);
   ManifestReporter reporter;
-  log::Reader reader(file.get(), manifest_path, &reporter, /*verify_checksums=*/true);
+  log::Reader reader(file.get(), manifest_path, log::LogKind::kManifest, &reporter,
+                     /*verify_checksums=*/true);
   std::string_view record;
   std::string scratch;
   while (reader.ReadRecord(&record, &scratch) && reporter.status().ok()) {

@@ -17,8 +17,17 @@
 // rest of the block instead, which would hide mid-file damage in the last block as a torn
 // tail). A damaged length leads to garbage, which fails its own checksum and extends the
 // stretch; a random match needs a CRC32C collision.
+//
+// The file header (the first fragment) is checked before anything else. Only its fixed
+// bytes (length 16, type 5, the magic) decide whether the file is a JadeDB log at all: a
+// mismatch there ends reading with status() set. A header that has them but fails its
+// checksum, or is cut by end of file, or a zero-filled start, is ordinary damage from
+// offset 0, so a crash while creating the file is a torn tail and a bit flip in a header with
+// records behind it is corruption. A header fragment anywhere else is damage reported as
+// corruption at once: it is complete and valid, so no crash mid-write can explain it.
 #include "lsm/wal/log_reader.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "util/coding.h"
@@ -48,9 +57,10 @@ bool IsAllZero(const char* p, size_t n) {
 }  // namespace
 
 struct Reader::Impl {
-  Impl(SequentialFile* f, std::string name, Reporter* r, bool verify)
+  Impl(SequentialFile* f, std::string name, LogKind k, Reporter* r, bool verify)
       : file(f),
         file_name(std::move(name)),
+        kind(k),
         reporter(r),
         verify_checksums(verify),
         backing(new char[kBlockSize]) {}
@@ -58,6 +68,9 @@ struct Reader::Impl {
   bool ReadRecord(std::string_view* record, std::string* scratch);
   FragmentResult NextFragment(Fragment* f);
   bool ReadBlock();
+  // Reads block 0 and checks the file header at its start. False (with status set) when the
+  // file is not a log of the expected kind and version, or on an I/O error.
+  bool CheckFileHeader();
 
   // File offset of the next unparsed byte.
   uint64_t Position() const { return buffer_end_offset - buffer.size(); }
@@ -72,6 +85,7 @@ struct Reader::Impl {
 
   SequentialFile* const file;
   const std::string file_name;
+  const LogKind kind;
   Reporter* const reporter;
   const bool verify_checksums;
 
@@ -80,6 +94,7 @@ struct Reader::Impl {
   uint64_t buffer_end_offset = 0;   // file offset just past the current block
   bool eof = false;                 // the current block is the last one
   bool finished = false;            // ReadRecord returned false at end of input
+  bool header_checked = false;      // CheckFileHeader has run
   Status status;
 
   uint64_t last_record_offset = 0;
@@ -172,6 +187,69 @@ FragmentResult Reader::Impl::NextFragment(Fragment* f) {
   }
 }
 
+bool Reader::Impl::CheckFileHeader() {
+  if (!ReadBlock()) return false;
+  const size_t n = buffer.size();
+  if (n == 0) return true;  // an empty log
+  const char* p = buffer.data();
+  const size_t avail = std::min(n, kFileHeaderSize);
+
+  if (IsAllZero(p, std::min(n, kHeaderSize))) {
+    // What a crash can leave when the file's size reached the disk but its data did not. The
+    // zeros are skipped by NextFragment; what follows decides torn tail vs corruption.
+    MarkDamage(0, 0, "zero-filled file header");
+    return true;
+  }
+
+  // The fixed bytes of the header fragment: length, type, magic. The version and kind
+  // (offsets 15..23) are checked once the checksum has vouched for them.
+  char fixed[kHeaderSize + kLogMagicSize];
+  EncodeFixed16(fixed + 4, static_cast<uint16_t>(kFileHeaderPayloadSize));
+  fixed[6] = static_cast<char>(kFileHeaderType);
+  std::memcpy(fixed + kHeaderSize, kLogMagic, kLogMagicSize);
+  for (size_t i = 4; i < std::min(avail, sizeof(fixed)); i++) {
+    if (p[i] != fixed[i]) {
+      status = Status::Corruption(file_name, "offset 0: not a JadeDB log (bad magic)");
+      return false;
+    }
+  }
+  if (n < kFileHeaderSize) {
+    // n < kBlockSize, so this is end of file: the file was torn while being created.
+    MarkDamage(0, 0, "file header cut by end of file");
+    buffer = {};
+    return true;
+  }
+  buffer.remove_prefix(kFileHeaderSize);
+  if (verify_checksums) {
+    const uint32_t expected = crc32c::Unmask(DecodeFixed32(p));
+    const uint32_t actual = crc32c::Value(p + 6, 1 + kFileHeaderPayloadSize);
+    if (actual != expected) {
+      MarkDamage(0, 0, "file header checksum mismatch");
+      return true;
+    }
+  }
+  const uint32_t version = DecodeFixed32(p + kHeaderSize + kLogMagicSize);
+  if (version != kLogFormatVersion) {
+    status =
+        Status::NotSupported(file_name, "offset 0: log format version " + std::to_string(version) +
+                                            " is not supported (this build reads version " +
+                                            std::to_string(kLogFormatVersion) + ")");
+    return false;
+  }
+  const uint32_t found = DecodeFixed32(p + kHeaderSize + kLogMagicSize + 4);
+  if (found != static_cast<uint32_t>(kind)) {
+    const std::string found_name = found == static_cast<uint32_t>(LogKind::kWal) ||
+                                           found == static_cast<uint32_t>(LogKind::kManifest)
+                                       ? LogKindName(static_cast<LogKind>(found))
+                                       : "kind " + std::to_string(found);
+    status = Status::Corruption(file_name, "offset 0: a " + found_name + " log where a " +
+                                               LogKindName(kind) + " log was expected");
+    return false;
+  }
+  last_record_end = kFileHeaderSize;
+  return true;
+}
+
 void Reader::Impl::MarkDamage(uint64_t start, uint64_t damage_offset, std::string_view reason) {
   if (pending) return;  // the stretch already started earlier; its first reason stands
   pending = true;
@@ -204,6 +282,14 @@ bool Reader::Impl::ReadRecord(std::string_view* record, std::string* scratch) {
   scratch->clear();
   *record = {};
   if (finished) return false;
+  if (!header_checked) {
+    header_checked = true;
+    if (!CheckFileHeader()) {
+      buffer = {};
+      finished = true;
+      return false;
+    }
+  }
 
   bool in_fragmented_record = false;
   uint64_t fragmented_start = 0;  // offset of the FIRST fragment being assembled
@@ -272,6 +358,13 @@ bool Reader::Impl::ReadRecord(std::string_view* record, std::string* scratch) {
             *record = *scratch;
             return true;
 
+          case kFileHeaderType:
+            // A complete, valid fragment the writer only puts at offset 0 (a header copied
+            // into the middle of a log, e.g. two logs concatenated): real damage.
+            drop(f.offset, "file header fragment in the middle of the log");
+            ReportPendingAsCorruption(end);
+            break;
+
           default:
             drop(f.offset, "unknown fragment type " + std::to_string(f.type));
             break;
@@ -282,9 +375,9 @@ bool Reader::Impl::ReadRecord(std::string_view* record, std::string* scratch) {
   }
 }
 
-Reader::Reader(SequentialFile* file, std::string file_name, Reporter* reporter,
+Reader::Reader(SequentialFile* file, std::string file_name, LogKind kind, Reporter* reporter,
                bool verify_checksums)
-    : impl_(std::make_unique<Impl>(file, std::move(file_name), reporter, verify_checksums)) {}
+    : impl_(std::make_unique<Impl>(file, std::move(file_name), kind, reporter, verify_checksums)) {}
 
 Reader::~Reader() = default;
 

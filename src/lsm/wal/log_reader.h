@@ -1,6 +1,13 @@
 // log::Reader reads the records written by log::Writer back, verifying every fragment's
 // CRC32C (docs/formats/wal.md).
 //
+// The file must open with a file header of the expected LogKind. A file whose first bytes are
+// not a log header (bad magic), a header of another kind, or an unknown format version ends
+// reading at once with status() set (Corruption / NotSupported), nothing returned or
+// reported: such a file is not something to salvage records from. An empty file is an empty
+// log; a damaged header (torn during creation, checksum mismatch, zero-filled) is damage
+// classified like any other below. The header is never returned as a record.
+//
 // Damage is classified, because recovery treats the two cases differently:
 // - torn tail: an incomplete or checksum-failing stretch after which the file holds no valid
 //   record (the expected result of a crash mid-write). Reported through Reporter::TornTail
@@ -35,8 +42,10 @@ class Reader {
     virtual void TornTail(size_t bytes) = 0;
   };
 
-  // file_name is used in messages only. reporter may be null. file must outlive the reader.
-  Reader(SequentialFile* file, std::string file_name, Reporter* reporter, bool verify_checksums);
+  // file_name is used in messages only. kind is what the file header must say. reporter may
+  // be null. file must outlive the reader.
+  Reader(SequentialFile* file, std::string file_name, LogKind kind, Reporter* reporter,
+         bool verify_checksums);
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
   ~Reader();
@@ -48,10 +57,12 @@ class Reader {
   // File offset of the start of the last record returned by ReadRecord.
   uint64_t LastRecordOffset() const;
   // File offset just past the last record returned by ReadRecord: after a torn tail, the
-  // length to which the log could be truncated before appending to it again.
+  // length to which the log could be truncated before appending to it again. The end of the
+  // file header once it has been read and no record followed; 0 before that.
   uint64_t LastRecordEndOffset() const;
 
-  // Non-OK when reading the file itself failed (I/O error).
+  // Non-OK when reading the file itself failed (I/O error), or when the file is not a log of
+  // the expected kind and version (see the class comment).
   Status status() const;
 
  private:

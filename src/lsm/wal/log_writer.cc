@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 
 #include "util/coding.h"
 #include "util/crc32c.h"
@@ -19,20 +20,37 @@ void InitTypeCrc(uint32_t* type_crc) {
 
 }  // namespace
 
-Writer::Writer(WritableFile* dest) : Writer(dest, 0) {}
+Writer::Writer(WritableFile* dest, LogKind kind) : Writer(dest, 0) {
+  kind_ = kind;
+  header_pending_ = true;
+}
 
 Writer::Writer(WritableFile* dest, uint64_t dest_length)
     : dest_(dest), block_offset_(static_cast<int>(dest_length % kBlockSize)) {
   InitTypeCrc(type_crc_);
 }
 
+Status Writer::WriteHeader() {
+  if (!header_pending_) return Status::OK();
+  // The file header goes first, at offset 0 (block_offset_ is 0, so it fits). Cleared even
+  // on failure: the writer must not be used after a failure.
+  header_pending_ = false;
+  char payload[kFileHeaderPayloadSize];
+  std::memcpy(payload, kLogMagic, kLogMagicSize);
+  EncodeFixed32(payload + kLogMagicSize, kLogFormatVersion);
+  EncodeFixed32(payload + kLogMagicSize + 4, static_cast<uint32_t>(kind_));
+  return EmitPhysicalRecord(kFileHeaderType, payload, sizeof(payload));
+}
+
 Status Writer::AddRecord(std::string_view record) {
   const char* ptr = record.data();
   size_t left = record.size();
 
+  Status s = WriteHeader();
+  if (!s.ok()) return s;
+
   // Fragment the record so no fragment crosses a block boundary. An empty record still
   // emits one (zero-length) FULL fragment, so it can be read back.
-  Status s;
   bool begin = true;
   do {
     const size_t leftover = kBlockSize - static_cast<size_t>(block_offset_);

@@ -124,11 +124,13 @@ TEST(ReadBlockTest, HandlesOutsideTheFileAreCorruption) {
 
 TEST(ReadBlockTest, CompressionTypes) {
   BlockContents c;
-  // Reserved codes are valid but not decodable yet.
+  // A known codec over bytes it did not produce: Corruption naming file and offset.
   std::string snappy = BlockWithTrailer("abc", CompressionType::kSnappy);
   sst_test::StringSource src1(snappy);
-  EXPECT_TRUE(
-      ReadBlock(&src1, "f.sst", snappy.size(), BlockHandle(0, 3), true, &c).IsNotSupported());
+  Status bad = ReadBlock(&src1, "f.sst", snappy.size(), BlockHandle(0, 3), true, &c);
+  EXPECT_TRUE(bad.IsCorruption()) << bad.ToString();
+  EXPECT_NE(std::string::npos, bad.message().find("f.sst: block at offset 0")) << bad.ToString();
+  EXPECT_NE(std::string::npos, bad.message().find("decompress")) << bad.ToString();
   // Unknown codes are damage.
   std::string unknown = BlockWithTrailer("abc", static_cast<CompressionType>(0x7f));
   sst_test::StringSource src2(unknown);

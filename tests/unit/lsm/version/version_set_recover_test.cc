@@ -6,6 +6,7 @@
 
 #include "lsm/wal/log_writer.h"
 #include "unit/lsm/version/version_test_util.h"
+#include "util/coding.h"
 
 namespace jadedb::lsm::test {
 namespace {
@@ -38,10 +39,11 @@ class RecoverTest : public VersionTestBase {
   std::string ManifestPath() { return ManifestFileName(dir_.path(), vset_->ManifestFileNumber()); }
 
   // Writes MANIFEST-<number> holding `records` and points CURRENT at it.
-  void WriteManifest(uint64_t number, const std::vector<std::string>& records) {
+  void WriteManifest(uint64_t number, const std::vector<std::string>& records,
+                     log::LogKind kind = log::LogKind::kManifest) {
     std::unique_ptr<WritableFile> file;
     ASSERT_TRUE(options_.env->NewWritableFile(ManifestFileName(dir_.path(), number), &file).ok());
-    log::Writer writer(file.get());
+    log::Writer writer(file.get(), kind);
     for (const std::string& r : records) ASSERT_TRUE(writer.AddRecord(r).ok());
     ASSERT_TRUE(file->Close().ok());
     ASSERT_TRUE(SetCurrentFile(options_.env, dir_.path(), number).ok());
@@ -146,15 +148,53 @@ TEST_F(RecoverTest, MidFileCorruptionNamesManifestAndOffset) {
   BuildState();
   const std::string path = ManifestPath();
   AddFile(3, 20, "x", "z");  // valid records after the damage
-  // Flip a byte inside the first record's payload (the snapshot, after its 7-byte header).
+  // Flip a byte inside the first record's payload (the snapshot, after the file header and
+  // its own 7-byte fragment header).
   std::string contents;
   ASSERT_TRUE(ReadFileToString(options_.env, path, &contents).ok());
-  contents[10] ^= 0x40;
+  contents[log::kFileHeaderSize + 10] ^= 0x40;
   ASSERT_TRUE(WriteStringToFile(options_.env, contents, path, true).ok());
   Status s = RecoverFresh();
   ASSERT_TRUE(s.IsCorruption()) << s.ToString();
-  EXPECT_NE(s.ToString().find(path), std::string::npos) << s.ToString();
-  EXPECT_NE(s.ToString().find(path + ": offset 0"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.ToString().find(path + ": offset " + std::to_string(log::kFileHeaderSize) + ":"),
+            std::string::npos)
+      << s.ToString();
+}
+
+TEST_F(RecoverTest, ManifestOpensWithAManifestFileHeader) {
+  BuildState();
+  std::string contents;
+  ASSERT_TRUE(ReadFileToString(options_.env, ManifestPath(), &contents).ok());
+  ASSERT_GT(contents.size(), log::kFileHeaderSize);
+  EXPECT_EQ(static_cast<unsigned char>(contents[6]), log::kFileHeaderType);
+  EXPECT_EQ(contents.substr(log::kHeaderSize, 8), "JADEDBLG");
+  EXPECT_EQ(DecodeFixed32(contents.data() + log::kHeaderSize + 12),
+            static_cast<uint32_t>(log::LogKind::kManifest));
+}
+
+TEST_F(RecoverTest, WalNamedByCurrentIsCorruption) {
+  // A WAL-kind log where the manifest should be (a file mix-up): refused by its header even
+  // though its records would decode.
+  WriteManifest(7, {Encode(Head())}, log::LogKind::kWal);
+  Status s = RecoverFresh();
+  ASSERT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find("MANIFEST-000007: offset 0: a WAL log where a MANIFEST log"),
+            std::string::npos)
+      << s.ToString();
+}
+
+TEST_F(RecoverTest, ManifestWithoutFileHeaderIsCorruption) {
+  // What a pre-header (LevelDB-framed) manifest looks like: its first fragment is a record.
+  WriteManifest(7, {Encode(Head())});
+  const std::string path = ManifestFileName(dir_.path(), 7);
+  std::string contents;
+  ASSERT_TRUE(ReadFileToString(options_.env, path, &contents).ok());
+  ASSERT_TRUE(
+      WriteStringToFile(options_.env, contents.substr(log::kFileHeaderSize), path, true).ok());
+  Status s = RecoverFresh();
+  ASSERT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find("offset 0: not a JadeDB log (bad magic)"), std::string::npos)
+      << s.ToString();
 }
 
 TEST_F(RecoverTest, UndecodableEditNamesManifestAndOffset) {
@@ -164,7 +204,8 @@ TEST_F(RecoverTest, UndecodableEditNamesManifestAndOffset) {
   WriteManifest(7, {garbage, bad});
   Status s = RecoverFresh();
   ASSERT_TRUE(s.IsCorruption()) << s.ToString();
-  const std::string offset = "offset " + std::to_string(log::kHeaderSize + garbage.size());
+  const std::string offset =
+      "offset " + std::to_string(log::kFileHeaderSize + log::kHeaderSize + garbage.size());
   EXPECT_NE(s.ToString().find("MANIFEST-000007: " + offset), std::string::npos) << s.ToString();
   EXPECT_NE(s.ToString().find("unknown tag 99"), std::string::npos) << s.ToString();
 }

@@ -96,10 +96,10 @@ struct ReadResult {
 };
 
 inline void ReadAll(std::string_view file, ReadResult* out, bool verify_checksums = true,
-                    size_t max_read = SIZE_MAX) {
+                    size_t max_read = SIZE_MAX, LogKind kind = LogKind::kWal) {
   StringSource src(file);
   src.set_max_read(max_read);
-  Reader reader(&src, "test.log", &out->reporter, verify_checksums);
+  Reader reader(&src, "test.log", kind, &out->reporter, verify_checksums);
   std::string scratch;
   std::string_view record;
   while (reader.ReadRecord(&record, &scratch)) {
@@ -120,6 +120,16 @@ inline void AppendFragment(std::string* file, unsigned type, std::string_view pa
   header[6] = t;
   file->append(header, kHeaderSize);
   file->append(payload.data(), payload.size());
+}
+
+// The file header fragment (docs/formats/wal.md), built independently of log::Writer.
+inline std::string FileHeader(LogKind kind = LogKind::kWal, uint32_t version = 1) {
+  std::string payload = "JADEDBLG";
+  PutFixed32(&payload, version);
+  PutFixed32(&payload, static_cast<uint32_t>(kind));
+  std::string file;
+  AppendFragment(&file, kFileHeaderType, payload);
+  return file;
 }
 
 }  // namespace jadedb::lsm::log::test

@@ -15,6 +15,7 @@ namespace jadedb::lsm::log {
 namespace {
 
 using test::AppendFragment;
+using test::FileHeader;
 using test::ReadAll;
 using test::ReadResult;
 using test::StringDest;
@@ -54,21 +55,73 @@ std::vector<Frag> ParseFragments(const std::string& file) {
   return out;
 }
 
+TEST(LogWriterTest, FileHeaderBytes) {
+  for (LogKind kind : {LogKind::kWal, LogKind::kManifest}) {
+    StringDest dest;
+    Writer writer(&dest, kind);
+    EXPECT_TRUE(dest.contents.empty());  // nothing until the first record
+    ASSERT_TRUE(writer.AddRecord("r").ok());
+    ASSERT_EQ(dest.contents.size(), kFileHeaderSize + kHeaderSize + 1);
+    const char* h = dest.contents.data();
+    std::string payload = dest.contents.substr(kHeaderSize, kFileHeaderPayloadSize);
+    EXPECT_EQ(crc32c::Unmask(DecodeFixed32(h)), crc32c::Value(std::string(1, '\x05') + payload));
+    EXPECT_EQ(static_cast<unsigned char>(h[4]), 16);  // payload length
+    EXPECT_EQ(static_cast<unsigned char>(h[5]), 0);
+    EXPECT_EQ(static_cast<unsigned char>(h[6]), kFileHeaderType);
+    EXPECT_EQ(payload.substr(0, 8), "JADEDBLG");
+    EXPECT_EQ(DecodeFixed32(payload.data() + 8), 1u);  // format version
+    EXPECT_EQ(DecodeFixed32(payload.data() + 12), static_cast<uint32_t>(kind));
+    EXPECT_EQ(dest.contents.substr(0, kFileHeaderSize), FileHeader(kind));
+    // Only once.
+    ASSERT_TRUE(writer.AddRecord("s").ok());
+    auto frags = ParseFragments(dest.contents);
+    ASSERT_EQ(frags.size(), 3u);
+    EXPECT_EQ(frags[1].type, kFullType);
+    EXPECT_EQ(frags[2].type, kFullType);
+  }
+}
+
+// The exact bytes docs/formats/wal.md shows.
+TEST(LogWriterTest, FileHeaderMatchesTheDocumentedBytes) {
+  const std::string common("\x10\x00\x05JADEDBLG\x01\x00\x00\x00", 15);
+  EXPECT_EQ(FileHeader(LogKind::kWal),
+            std::string("\x91\xe1\x1e\x10", 4) + common + std::string("\x01\x00\x00\x00", 4));
+  EXPECT_EQ(FileHeader(LogKind::kManifest),
+            std::string("\xd4\x1d\x6c\x22", 4) + common + std::string("\x02\x00\x00\x00", 4));
+}
+
+TEST(LogWriterTest, ResumedWriterWritesNoFileHeader) {
+  StringDest dest;
+  dest.contents = FileHeader();
+  Writer writer(&dest, dest.contents.size());
+  ASSERT_TRUE(writer.AddRecord("more").ok());
+  std::string expected = FileHeader();
+  AppendFragment(&expected, kFullType, "more");
+  EXPECT_EQ(dest.contents, expected);
+}
+
+TEST(LogWriterTest, FileHeaderAppendFailureIsReturned) {
+  StringDest dest;
+  dest.fail_appends = true;
+  Writer writer(&dest, LogKind::kWal);
+  EXPECT_TRUE(writer.AddRecord("x").IsIOError());
+}
+
 TEST(LogWriterTest, HeaderBytes) {
   StringDest dest;
-  Writer writer(&dest);
+  Writer writer(&dest, LogKind::kWal);
   ASSERT_TRUE(writer.AddRecord("hello").ok());
-  ASSERT_EQ(dest.contents.size(), kHeaderSize + 5);
-  const char* h = dest.contents.data();
+  ASSERT_EQ(dest.contents.size(), kFileHeaderSize + kHeaderSize + 5);
+  const char* h = dest.contents.data() + kFileHeaderSize;
   // CRC32C over the type byte then the payload, masked, little-endian.
   std::string covered = std::string(1, '\x01') + "hello";
   EXPECT_EQ(DecodeFixed32(h), crc32c::Mask(crc32c::Value(covered)));
   EXPECT_EQ(static_cast<unsigned char>(h[4]), 5);  // length, low byte first
   EXPECT_EQ(static_cast<unsigned char>(h[5]), 0);
   EXPECT_EQ(static_cast<unsigned char>(h[6]), kFullType);
-  EXPECT_EQ(dest.contents.substr(kHeaderSize), "hello");
+  EXPECT_EQ(dest.contents.substr(kFileHeaderSize + kHeaderSize), "hello");
   // Matches the independent encoder the reader tests use.
-  std::string expected;
+  std::string expected = FileHeader();
   AppendFragment(&expected, kFullType, "hello");
   EXPECT_EQ(dest.contents, expected);
   EXPECT_GE(dest.flushes, 1);
@@ -76,62 +129,68 @@ TEST(LogWriterTest, HeaderBytes) {
 
 TEST(LogWriterTest, EmptyRecordIsOneEmptyFullFragment) {
   StringDest dest;
-  Writer writer(&dest);
+  Writer writer(&dest, LogKind::kWal);
   ASSERT_TRUE(writer.AddRecord("").ok());
-  std::string expected;
+  std::string expected = FileHeader();
   AppendFragment(&expected, kFullType, "");
   EXPECT_EQ(dest.contents, expected);
 }
 
 TEST(LogWriterTest, RecordFillingABlockExactly) {
   StringDest dest;
-  Writer writer(&dest);
-  ASSERT_TRUE(writer.AddRecord(std::string(kBlockSize - kHeaderSize, 'a')).ok());
+  Writer writer(&dest, LogKind::kWal);
+  ASSERT_TRUE(writer.AddRecord(std::string(kBlockSize - kFileHeaderSize - kHeaderSize, 'a')).ok());
   EXPECT_EQ(dest.contents.size(), kBlockSize);
   ASSERT_TRUE(writer.AddRecord("next").ok());
   auto frags = ParseFragments(dest.contents);
-  ASSERT_EQ(frags.size(), 2u);
-  EXPECT_EQ(frags[0].type, kFullType);
+  ASSERT_EQ(frags.size(), 3u);
+  EXPECT_EQ(frags[0].type, kFileHeaderType);
   EXPECT_EQ(frags[1].type, kFullType);
-  EXPECT_EQ(frags[1].offset, kBlockSize);  // no padding needed
+  EXPECT_EQ(frags[2].type, kFullType);
+  EXPECT_EQ(frags[2].offset, kBlockSize);  // no padding needed
 }
 
 TEST(LogWriterTest, BlockTailShorterThanHeaderIsZeroFilled) {
   for (size_t tail = 1; tail < kHeaderSize; tail++) {
     StringDest dest;
-    Writer writer(&dest);
-    ASSERT_TRUE(writer.AddRecord(std::string(kBlockSize - kHeaderSize - tail, 'x')).ok());
+    Writer writer(&dest, LogKind::kWal);
+    ASSERT_TRUE(
+        writer.AddRecord(std::string(kBlockSize - kFileHeaderSize - kHeaderSize - tail, 'x')).ok());
     ASSERT_TRUE(writer.AddRecord("y").ok());
     ASSERT_EQ(dest.contents.size(), kBlockSize + kHeaderSize + 1) << tail;
     EXPECT_EQ(dest.contents.substr(kBlockSize - tail, tail), std::string(tail, '\0'));
     auto frags = ParseFragments(dest.contents);
-    ASSERT_EQ(frags.size(), 2u);
-    EXPECT_EQ(frags[1].offset, kBlockSize);
+    ASSERT_EQ(frags.size(), 3u);
+    EXPECT_EQ(frags[2].offset, kBlockSize);
   }
 }
 
 TEST(LogWriterTest, RoomForOnlyAHeaderGivesEmptyFirstFragment) {
   StringDest dest;
-  Writer writer(&dest);
-  ASSERT_TRUE(writer.AddRecord(std::string(kBlockSize - 2 * kHeaderSize, 'x')).ok());
+  Writer writer(&dest, LogKind::kWal);
+  ASSERT_TRUE(
+      writer.AddRecord(std::string(kBlockSize - kFileHeaderSize - 2 * kHeaderSize, 'x')).ok());
   ASSERT_TRUE(writer.AddRecord("spill").ok());
   auto frags = ParseFragments(dest.contents);
-  ASSERT_EQ(frags.size(), 3u);
-  EXPECT_EQ(frags[1].type, kFirstType);
-  EXPECT_EQ(frags[1].length, 0u);
-  EXPECT_EQ(frags[2].type, kLastType);
-  EXPECT_EQ(frags[2].offset, kBlockSize);
-  EXPECT_EQ(frags[2].length, 5u);
+  ASSERT_EQ(frags.size(), 4u);
+  EXPECT_EQ(frags[2].type, kFirstType);
+  EXPECT_EQ(frags[2].length, 0u);
+  EXPECT_EQ(frags[3].type, kLastType);
+  EXPECT_EQ(frags[3].offset, kBlockSize);
+  EXPECT_EQ(frags[3].length, 5u);
 }
 
 TEST(LogWriterTest, LargeRecordIsFragmentedAcrossBlocks) {
   StringDest dest;
-  Writer writer(&dest);
+  Writer writer(&dest, LogKind::kWal);
   Random rnd(301);
   std::string big = jadedb::test::RandomBytes(&rnd, 100 * 1024);
   ASSERT_TRUE(writer.AddRecord(big).ok());
   auto frags = ParseFragments(dest.contents);
-  // 100 KiB needs four blocks of (32768 - 7) bytes of payload.
+  // The file header, then 100 KiB in four blocks of up to (32768 - 7) bytes of payload.
+  ASSERT_EQ(frags.size(), 5u);
+  EXPECT_EQ(frags[0].type, kFileHeaderType);
+  frags.erase(frags.begin());
   ASSERT_EQ(frags.size(), 4u);
   EXPECT_EQ(frags[0].type, kFirstType);
   EXPECT_EQ(frags[1].type, kMiddleType);
@@ -139,7 +198,7 @@ TEST(LogWriterTest, LargeRecordIsFragmentedAcrossBlocks) {
   EXPECT_EQ(frags[3].type, kLastType);
   size_t total = 0;
   for (size_t i = 0; i < frags.size(); i++) {
-    EXPECT_EQ(frags[i].offset, i * kBlockSize);
+    EXPECT_EQ(frags[i].offset, i == 0 ? kFileHeaderSize : i * kBlockSize);
     total += frags[i].length;
   }
   EXPECT_EQ(total, big.size());
@@ -151,12 +210,13 @@ TEST(LogWriterTest, LargeRecordIsFragmentedAcrossBlocks) {
 TEST(LogWriterTest, ResumesMidBlockWithDestLength) {
   Random rnd(17);
   // Resume at several points, including with less than a header left in the block.
-  for (size_t first_len : {size_t{0}, size_t{100}, kBlockSize - kHeaderSize - 3,
-                           kBlockSize - 2 * kHeaderSize, size_t{70000}}) {
+  const size_t h = kFileHeaderSize;
+  for (size_t first_len : {size_t{0}, size_t{100}, kBlockSize - h - kHeaderSize - 3,
+                           kBlockSize - h - 2 * kHeaderSize, size_t{70000}}) {
     StringDest dest;
     std::vector<std::string> expected;
     {
-      Writer writer(&dest);
+      Writer writer(&dest, LogKind::kWal);
       expected.push_back(jadedb::test::RandomBytes(&rnd, first_len));
       ASSERT_TRUE(writer.AddRecord(expected.back()).ok());
     }
@@ -177,7 +237,8 @@ TEST(LogWriterTest, ResumesMidBlockWithDestLength) {
 
 TEST(LogWriterTest, AppendFailureIsReturned) {
   StringDest dest;
-  Writer writer(&dest);
+  Writer writer(&dest, LogKind::kWal);
+  ASSERT_TRUE(writer.AddRecord("first").ok());
   dest.fail_appends = true;
   Status s = writer.AddRecord("x");
   EXPECT_TRUE(s.IsIOError()) << s.ToString();

@@ -1,0 +1,303 @@
+#include "bplustree/bplustree_db.h"
+
+#include <cstdio>
+#include <vector>
+
+#include "bplustree/adaptive_hash_index.h"
+#include "bplustree/iterator.h"
+#include "bplustree/page_file.h"
+#include "bplustree/prefetcher.h"
+#include "bplustree/snapshot_iterator.h"
+#include "bplustree/storage_engine.h"
+#include "bplustree/tree.h"
+#include "jadedb/env.h"
+
+namespace jadedb::bplustree {
+
+namespace {
+
+// The DB facade already holds <path>/LOCK when an engine opens, and StorageEngine takes the
+// same lock for itself (it can also be opened alone, by tools and tests). This Env forwards
+// everything to the real one except that lock, which it grants without locking again.
+class SharedLockEnv final : public Env {
+ public:
+  SharedLockEnv(Env* base, std::string lock_path) : base_(base), lock_path_(std::move(lock_path)) {}
+  Status NewSequentialFile(const std::string& p, std::unique_ptr<SequentialFile>* r) override {
+    return base_->NewSequentialFile(p, r);
+  }
+  Status NewRandomAccessFile(const std::string& p, std::unique_ptr<RandomAccessFile>* r) override {
+    return base_->NewRandomAccessFile(p, r);
+  }
+  Status NewWritableFile(const std::string& p, std::unique_ptr<WritableFile>* r) override {
+    return base_->NewWritableFile(p, r);
+  }
+  Status NewAppendableFile(const std::string& p, std::unique_ptr<WritableFile>* r) override {
+    return base_->NewAppendableFile(p, r);
+  }
+  bool FileExists(const std::string& p) override { return base_->FileExists(p); }
+  Status GetChildren(const std::string& d, std::vector<std::string>* n) override {
+    return base_->GetChildren(d, n);
+  }
+  Status RemoveFile(const std::string& p) override { return base_->RemoveFile(p); }
+  Status CreateDirIfMissing(const std::string& d) override { return base_->CreateDirIfMissing(d); }
+  Status RemoveDir(const std::string& d) override { return base_->RemoveDir(d); }
+  Status GetFileSize(const std::string& p, uint64_t* s) override {
+    return base_->GetFileSize(p, s);
+  }
+  Status RenameFile(const std::string& f, const std::string& t) override {
+    return base_->RenameFile(f, t);
+  }
+  Status SyncDir(const std::string& d) override { return base_->SyncDir(d); }
+  Status LockFile(const std::string& p, std::unique_ptr<FileLock>* lock) override {
+    if (p == lock_path_) {
+      struct Held final : FileLock {};
+      *lock = std::make_unique<Held>();
+      return Status::OK();
+    }
+    return base_->LockFile(p, lock);
+  }
+  Status NewLogger(const std::string& p, std::shared_ptr<Logger>* r) override {
+    return base_->NewLogger(p, r);
+  }
+  uint64_t NowMicros() override { return base_->NowMicros(); }
+  void SleepForMicroseconds(uint64_t m) override { base_->SleepForMicroseconds(m); }
+
+ private:
+  Env* const base_;
+  const std::string lock_path_;
+};
+
+// Collects the keys a batch changes.
+class KeyCollector final : public WriteBatch::Handler {
+ public:
+  void Put(std::string_view key, std::string_view) override { keys.emplace(key); }
+  void Delete(std::string_view key) override { keys.emplace(key); }
+  std::set<std::string> keys;
+};
+
+// Applies a batch's records to the tree within one mini-txn; stops at the first error.
+class BatchApplier final : public WriteBatch::Handler {
+ public:
+  BatchApplier(Tree* tree, MiniTxn* mtr) : tree_(tree), mtr_(mtr) {}
+  void Put(std::string_view key, std::string_view value) override {
+    if (status.ok()) status = tree_->Put(mtr_, key, value);
+  }
+  void Delete(std::string_view key) override {
+    if (status.ok()) status = tree_->Delete(mtr_, key);
+  }
+  Status status;
+
+ private:
+  Tree* const tree_;
+  MiniTxn* const mtr_;
+};
+
+}  // namespace
+
+Status ValidateBPlusTreeOptions(const Options& options) {
+  (void)options;  // the public Options has no B+tree settings yet; defaults apply
+  return Status::OK();
+}
+
+bool IsBPlusTreeFileName(std::string_view name) {
+  unsigned long long n;
+  char tail[8];
+  std::string s(name);
+  if (name == "doublewrite.jdb") return true;
+  if (name.size() == 15 && std::sscanf(s.c_str(), "data-%6llu.%3s", &n, tail) == 2 &&
+      std::string_view(tail) == "jdb") {
+    return true;
+  }
+  return name.size() == 14 && std::sscanf(s.c_str(), "wal-%6llu.%3s", &n, tail) == 2 &&
+         std::string_view(tail) == "log";
+}
+
+Status OpenBPlusTreeDB(const Options& options, const std::string& path, std::unique_ptr<DB>* db) {
+  std::unique_ptr<BPlusTreeDB> impl(new BPlusTreeDB());
+  Env* base = options.env != nullptr ? options.env : Env::Default();
+  impl->env_ = std::make_unique<SharedLockEnv>(base, path + "/LOCK");
+  BPlusTreeOptions bo;
+  bo.env = impl->env_.get();
+  bo.info_log = options.info_log.get();
+  Status s = StorageEngine::Open(bo, path, &impl->storage_);
+  if (!s.ok()) return s;
+  impl->ahi_ = std::make_unique<AdaptiveHashIndex>();
+  BufferPool* pool = impl->storage_->buffer_pool();
+  impl->prefetcher_ = std::make_unique<Prefetcher>([pool](PageId id) { pool->Prefetch(id); });
+  impl->tree_ =
+      std::make_unique<Tree>(impl->storage_.get(), impl->ahi_.get(), impl->prefetcher_.get());
+  s = impl->tree_->Init();
+  if (!s.ok()) return s;
+  if (options.paranoid_checks) {
+    std::string report;
+    s = impl->tree_->Check(&report);
+    if (!s.ok()) return s;
+  }
+  *db = std::move(impl);
+  return Status::OK();
+}
+
+BPlusTreeDB::~BPlusTreeDB() {
+  tree_.reset();
+  if (storage_ != nullptr) storage_->Close();
+}
+
+Status BPlusTreeDB::Put(const WriteOptions& options, std::string_view key, std::string_view value) {
+  WriteBatch batch;
+  batch.Put(key, value);
+  return Write(options, &batch);
+}
+
+Status BPlusTreeDB::Delete(const WriteOptions& options, std::string_view key) {
+  WriteBatch batch;
+  batch.Delete(key);
+  return Write(options, &batch);
+}
+
+Status BPlusTreeDB::Write(const WriteOptions& options, WriteBatch* updates) {
+  if (updates == nullptr) return Status::InvalidArgument("null WriteBatch");
+  {
+    std::lock_guard<std::mutex> l(write_mu_);
+    if (!live_iterators_.empty()) {
+      Status s = RecordUndo(*updates);
+      if (!s.ok()) return s;
+    }
+    MiniTxn mtr = storage_->Begin();
+    BatchApplier applier(tree_.get(), &mtr);
+    Status s = updates->Iterate(&applier);
+    if (s.ok()) s = applier.status;
+    if (!s.ok()) {
+      mtr.Abort();
+      return s;
+    }
+    // Commit without waiting for the fsync under the write mutex, so that concurrent sync
+    // writers share one WAL sync below (group commit).
+    s = mtr.Commit(/*sync=*/false);
+    if (!s.ok()) return s;
+  }
+  return options.sync ? storage_->SyncWal() : Status::OK();
+}
+
+Status BPlusTreeDB::Get(const ReadOptions& options, std::string_view key, std::string* value) {
+  if (options.snapshot != nullptr) {
+    return Status::NotSupported(
+        "snapshots on the bplustree engine arrive with the transaction layer");
+  }
+  return tree_->Get(key, value);
+}
+
+Status BPlusTreeDB::RecordUndo(const WriteBatch& updates) {
+  KeyCollector keys;
+  Status s = updates.Iterate(&keys);
+  if (!s.ok()) return s;
+  for (const std::string& k : keys.keys) {
+    std::string v;
+    s = tree_->Get(k, &v);
+    if (!s.ok() && !s.IsNotFound()) return s;
+    std::optional<std::string> old;
+    if (s.ok()) old = std::move(v);
+    for (UndoOverlay* o : live_iterators_) o->Record(k, old);
+  }
+  return Status::OK();
+}
+
+std::unique_ptr<Iterator> BPlusTreeDB::NewIterator(const ReadOptions& options) {
+  auto overlay = std::make_shared<UndoOverlay>();
+  {
+    std::lock_guard<std::mutex> l(write_mu_);
+    live_iterators_.insert(overlay.get());
+  }
+  UndoOverlay* raw = overlay.get();
+  return std::make_unique<SnapshotIterator>(tree_.get(), options, std::move(overlay), [this, raw] {
+    std::lock_guard<std::mutex> l(write_mu_);
+    live_iterators_.erase(raw);
+  });
+}
+
+Status BPlusTreeDB::GetSnapshot(const Snapshot** snapshot) {
+  *snapshot = nullptr;
+  return Status::NotSupported(
+      "snapshots on the bplustree engine arrive with the transaction layer");
+}
+
+void BPlusTreeDB::ReleaseSnapshot(const Snapshot*) {}
+
+std::string BPlusTreeDB::StatsText() {
+  std::string out;
+  storage_->GetProperty("bplustree.stats", &out);
+  AhiStats a = ahi_->GetStats();
+  auto add = [&](const std::string& name, const std::string& v) {
+    out += "bplustree." + name + ": " + v + "\n";
+  };
+  add("tree-height", std::to_string(tree_->Height()));
+  add("tree.splits", std::to_string(tree_->splits()));
+  add("tree.merges", std::to_string(tree_->merges()));
+  add("tree.restarts", std::to_string(tree_->restarts()));
+  add("ahi.enabled", ahi_->enabled() ? "1" : "0");
+  add("ahi.hits", std::to_string(a.hits));
+  add("ahi.misses", std::to_string(a.misses));
+  add("ahi.invalidations", std::to_string(a.invalidations));
+  add("ahi.entries", std::to_string(a.entries));
+  char rate[32];
+  std::snprintf(rate, sizeof(rate), "%.4f", ahi_->HitRate());
+  add("ahi.hit-rate", rate);
+  add("prefetch.requests", std::to_string(prefetcher_->requests()));
+  add("prefetch.sequential-runs", std::to_string(prefetcher_->sequential_runs()));
+  return out;
+}
+
+bool BPlusTreeDB::GetProperty(std::string_view name, std::string* value) {
+  if (name == "jadedb.stats") {
+    *value = StatsText();
+    return true;
+  }
+  constexpr std::string_view kPrefix = "jadedb.";
+  if (name.substr(0, kPrefix.size()) != kPrefix) return false;
+  std::string inner(name.substr(kPrefix.size()));  // "bplustree.<name>"
+  std::string text = StatsText();
+  // Find "<inner>: <value>\n" in the stats text.
+  std::string needle = inner + ": ";
+  size_t p = 0;
+  while ((p = text.find(needle, p)) != std::string::npos) {
+    if (p == 0 || text[p - 1] == '\n') {
+      size_t end = text.find('\n', p);
+      *value = text.substr(p + needle.size(), end - p - needle.size());
+      return true;
+    }
+    p++;
+  }
+  return false;
+}
+
+Status BPlusTreeDB::Flush(const FlushOptions&) { return storage_->Checkpoint(); }
+
+Status BPlusTreeDB::CompactRange(const std::string_view*, const std::string_view*) {
+  return Status::OK();
+}
+
+Status BPlusTreeDB::VerifyChecksums(std::string* report) {
+  Status s = storage_->Checkpoint();
+  if (!s.ok()) return s;
+  PageFile* pf = storage_->page_file();
+  const uint64_t pages = storage_->PageCount();
+  std::vector<char> buf(storage_->page_size());
+  uint64_t verified = 0, unwritten = 0;
+  for (PageId id = 0; id < pages; id++) {
+    s = pf->ReadPage(id, buf.data());
+    if (s.IsNotFound()) {
+      unwritten++;
+      continue;
+    }
+    if (!s.ok()) return s;
+    verified++;
+  }
+  if (report != nullptr) {
+    *report += storage_->dir() + ": " + std::to_string(verified) + " pages verified, " +
+               std::to_string(unwritten) + " never written, page size " +
+               std::to_string(storage_->page_size()) + "\n";
+  }
+  std::lock_guard<std::mutex> l(write_mu_);  // Check must not race with writers
+  return tree_->Check(report);
+}
+
+}  // namespace jadedb::bplustree

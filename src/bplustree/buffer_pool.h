@@ -1,0 +1,200 @@
+// BufferPool: the fixed-size cache of pages every B+tree access goes through.
+//
+// Memory: options.buffer_pool_bytes / page_size frames, split into buffer_pool_partitions
+// partitions by a hash of the page id; each partition has its own mutex, page table, midpoint
+// LRU and dirty-page list (ordered by recovery LSN), so threads working on different pages
+// rarely meet. A frame carries a pin count and a reader/writer latch (writer-preferring).
+//
+// Eviction resists scans (InnoDB's midpoint LRU): a page read from disk enters the old
+// sublist (the last ~3/8 of the list) and moves to the head of the young sublist only when
+// touched again lru_old_blocks_time_ms or more after its first access. A scan therefore only
+// recycles old-sublist frames and leaves the hot set alone.
+//
+// Writing pages (flusher thread, eviction, checkpoint) obeys the WAL rule: the WAL is made
+// durable up to a page's LSN (Wal::FlushTo) before the page is written, and with double_write
+// on, the page goes to doublewrite.jdb (synced) before its in-place write.
+//
+// Thread safety: all methods are thread-safe. Guards are used by one thread. Lock order:
+// frame latches (taken top-down by the tree) -> Wal mutex -> partition mutex. No partition
+// mutex is held while waiting for a latch or doing I/O. A thread must not FetchRead a page
+// its own open MiniTxn holds for write (that would self-deadlock).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bplustree/bplustree_options.h"
+#include "bplustree/page.h"
+#include "jadedb/status.h"
+
+namespace jadedb::bplustree {
+
+class BufferPool;
+class DoubleWrite;
+class FreeList;
+class MiniTxn;
+class PageFile;
+class Wal;
+struct Frame;
+
+// A pinned page under a shared latch. Movable; releases on destruction.
+class PageReadGuard {
+ public:
+  PageReadGuard() = default;
+  PageReadGuard(PageReadGuard&& other) noexcept { *this = std::move(other); }
+  PageReadGuard& operator=(PageReadGuard&& other) noexcept;
+  PageReadGuard(const PageReadGuard&) = delete;
+  PageReadGuard& operator=(const PageReadGuard&) = delete;
+  ~PageReadGuard() { Release(); }
+
+  bool valid() const { return frame_ != nullptr; }
+  PageId id() const { return id_; }
+  const char* data() const { return data_; }
+  size_t page_size() const { return page_size_; }
+  PageView view() const { return PageView(data_, page_size_); }
+  // Unlatches and unpins (no-op when not valid).
+  void Release();
+
+ private:
+  friend class BufferPool;
+  BufferPool* pool_ = nullptr;
+  Frame* frame_ = nullptr;
+  const char* data_ = nullptr;
+  PageId id_ = kInvalidPageId;
+  size_t page_size_ = 0;
+};
+
+// A pinned page under an exclusive latch, registered with a MiniTxn. Changes made through
+// data() are logged when the MiniTxn commits. Release() before commit: if the page was
+// modified, the MiniTxn keeps the latch until Commit/Abort (nobody may see uncommitted
+// bytes); if not, the latch and pin are dropped at once (latch coupling can let go of safe
+// ancestors). Guards still alive at Commit/Abort are detached (become invalid).
+class PageWriteGuard {
+ public:
+  PageWriteGuard() = default;
+  PageWriteGuard(PageWriteGuard&& other) noexcept { *this = std::move(other); }
+  PageWriteGuard& operator=(PageWriteGuard&& other) noexcept;
+  PageWriteGuard(const PageWriteGuard&) = delete;
+  PageWriteGuard& operator=(const PageWriteGuard&) = delete;
+  ~PageWriteGuard() { Release(); }
+
+  bool valid() const { return mtr_ != nullptr; }
+  PageId id() const { return id_; }
+  char* data() const { return data_; }
+  size_t page_size() const { return page_size_; }
+  PageView view() const { return PageView(data_, page_size_); }
+  PageMutator mutator() const { return PageMutator(data_, page_size_); }
+  void Release();
+
+ private:
+  friend class BufferPool;
+  friend class MiniTxn;
+  MiniTxn* mtr_ = nullptr;
+  size_t slot_ = 0;  // index of the page in the MiniTxn
+  char* data_ = nullptr;
+  PageId id_ = kInvalidPageId;
+  size_t page_size_ = 0;
+};
+
+struct BufferPoolStats {
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+  uint64_t evictions = 0;
+  uint64_t flushes = 0;     // pages written in place
+  uint64_t prefetches = 0;  // pages read by Prefetch
+  uint64_t capacity_pages = 0;
+  uint64_t resident_pages = 0;
+  uint64_t dirty_pages = 0;
+  uint64_t young_pages = 0;  // pages in the young LRU sublist
+};
+
+class BufferPool {
+ public:
+  // page_file and wal outlive the pool; double_write may be null (disabled).
+  BufferPool(const BPlusTreeOptions& options, uint32_t page_size, PageFile* page_file, Wal* wal,
+             DoubleWrite* double_write);
+  BufferPool(const BufferPool&) = delete;
+  BufferPool& operator=(const BufferPool&) = delete;
+  // Stops background threads. Does not flush: call FlushAll first.
+  ~BufferPool();
+
+  uint32_t page_size() const { return page_size_; }
+
+  // Pins page `id` (reading it from disk on a miss, verifying its checksum) under a shared
+  // latch. Corruption naming the file and page id if the page fails verification.
+  Status FetchRead(PageId id, PageReadGuard* guard);
+  // As FetchRead, but returns Busy instead of waiting when the latch is held exclusively
+  // (optimistic descent). A miss still reads the page.
+  Status TryFetchRead(PageId id, PageReadGuard* guard);
+  // Pins page `id` under an exclusive latch for modification within mtr. Fetching a page
+  // the same mtr already holds returns a guard on it without relatching.
+  Status FetchWrite(PageId id, MiniTxn* mtr, PageWriteGuard* guard);
+  // As FetchWrite, but Busy instead of waiting for the latch.
+  Status TryFetchWrite(PageId id, MiniTxn* mtr, PageWriteGuard* guard);
+  // Takes a page from the persisted free list, or extends the store, formats it with
+  // InitPage(type, level) and returns it write-latched in mtr.
+  Status AllocatePage(MiniTxn* mtr, PageType type, uint16_t level, PageWriteGuard* guard);
+  // Returns page `id` to the free list when mtr commits (nothing happens if it aborts). The
+  // caller must have unlinked the page from the tree within the same mtr.
+  Status FreePage(MiniTxn* mtr, PageId id);
+  // Hint: read `id` into the pool in the background without pinning it (read-ahead). No-op
+  // when resident, when prefetch_threads is 0, or when the queue is full.
+  void Prefetch(PageId id);
+
+  // Writes every dirty page (WAL rule + double-write) and syncs the data files.
+  Status FlushAll();
+  // Writes dirty pages whose recovery LSN is < up_to (UINT64_MAX: all), at most max_pages,
+  // and syncs the data files.
+  Status FlushDirty(Lsn up_to, size_t max_pages);
+  // The smallest recovery LSN (first LSN of the oldest unflushed change) among dirty pages,
+  // or kInvalidLsn when none is dirty. Used by checkpoints.
+  Lsn MinRecoveryLsn() const;
+  // Page id -> recovery LSN of every dirty page (the dirty page table of a checkpoint).
+  std::vector<std::pair<PageId, Lsn>> DirtyPageTable() const;
+
+  BufferPoolStats GetStats() const;
+
+  // --- storage-layer internals (MiniTxn, FreeList, StorageEngine, tests) ---
+  void SetFreeList(FreeList* free_list) { free_list_ = free_list; }
+  // Marks frame dirty with the LSNs of a committed change (called under the Wal mutex).
+  void MarkDirty(Frame* frame, Lsn first_lsn, Lsn page_lsn);
+  // Unlatches (exclusive) and unpins a frame held by a MiniTxn.
+  void ReleaseWrite(Frame* frame);
+  // A frame for a brand-new page (beyond the end of the store): zero bytes, no read.
+  Status FetchNewWrite(PageId id, MiniTxn* mtr, PageWriteGuard* guard);
+  // Starts the background flusher (every options.flusher_interval_ms) and prefetch threads.
+  void StartBackground();
+  void StopBackground();
+  // Test hook run before each in-place page write with the page id and the page LSN; tests
+  // assert Wal::durable_lsn() >= page LSN there (the WAL rule).
+  void SetBeforeWriteHook(std::function<void(PageId, Lsn)> hook);
+  // Drops every clean unpinned page (tests).
+  void EvictAllClean();
+
+ private:
+  friend class PageReadGuard;
+  friend class MiniTxn;
+  struct Partition;
+  struct Impl;
+
+  Status Fetch(PageId id, bool exclusive, bool try_latch, bool is_new, Frame** out);
+  Status FillWriteGuard(PageId id, MiniTxn* mtr, PageWriteGuard* guard);
+  Status FlushFrames(const std::vector<Frame*>& frames);
+  static void Rebalance(Partition& p, uint32_t old_pct);
+  void Unpin(Frame* frame);
+  void ReleaseRead(Frame* frame);
+
+  const BPlusTreeOptions options_;
+  const uint32_t page_size_;
+  PageFile* const page_file_;
+  Wal* const wal_;
+  DoubleWrite* const double_write_;
+  FreeList* free_list_ = nullptr;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace jadedb::bplustree

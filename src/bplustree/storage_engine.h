@@ -1,0 +1,133 @@
+// StorageEngine: the B+tree engine's storage layer as one object. It owns the data segment
+// files and meta pages (PageFile), the WAL, the double-write buffer, the buffer pool, the
+// free list and the checkpointer; Open() creates a new store or runs ARIES recovery on an
+// existing one. The tree (tree.h) works only through Begin() (mini-transactions),
+// buffer_pool() (page guards) and the root page id.
+//
+// Thread safety: all methods are thread-safe. Close() (or the destructor) must not race
+// with other calls.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "bplustree/bplustree_options.h"
+#include "bplustree/buffer_pool.h"
+#include "bplustree/mini_txn.h"
+#include "bplustree/page.h"
+#include "jadedb/status.h"
+
+namespace jadedb {
+class FileLock;
+}
+
+namespace jadedb::bplustree {
+
+class Checkpointer;
+class DoubleWrite;
+class FreeList;
+class PageFile;
+class Wal;
+
+// What recovery did on the last Open (tests, LOG).
+struct RecoveryStats {
+  bool created = false;          // a new store was created
+  uint64_t records_scanned = 0;  // WAL records read from the redo start
+  uint64_t pages_redone = 0;     // page records applied
+  uint64_t txns_undone = 0;      // mini-txns without a commit record that were rolled back
+  uint64_t pages_repaired = 0;   // torn pages restored from the double-write buffer
+  Lsn redo_start = kInvalidLsn;
+  Lsn end_lsn = kInvalidLsn;
+};
+
+// Committed allocation and root state, the content of the meta page.
+struct MetaState {
+  PageId root = kInvalidPageId;
+  PageId free_head = kInvalidPageId;
+  uint64_t page_count = kFirstDataPageId;  // pages 0..page_count-1 exist
+  uint64_t free_count = 0;                 // pages on the free list
+};
+
+class StorageEngine {
+ public:
+  // Opens the store in directory dir (created when missing, as is a new store when the
+  // directory has no meta page). Takes the directory's LOCK file.
+  static Status Open(const BPlusTreeOptions& options, const std::string& dir,
+                     std::unique_ptr<StorageEngine>* result);
+  StorageEngine(const StorageEngine&) = delete;
+  StorageEngine& operator=(const StorageEngine&) = delete;
+  ~StorageEngine();
+
+  // Flushes everything, writes a final checkpoint and closes the files. Idempotent.
+  Status Close();
+
+  // Starts a mini-transaction.
+  MiniTxn Begin();
+  BufferPool* buffer_pool() const { return pool_.get(); }
+  uint32_t page_size() const { return page_size_; }
+  const std::string& dir() const { return dir_; }
+
+  // The tree's root page (kInvalidPageId for an empty tree). Set with MiniTxn::SetRootPageId.
+  PageId RootPageId() const { return root_.load(std::memory_order_acquire); }
+  // Pages in the store (meta pages included) and pages on the free list, for stats/tests.
+  uint64_t PageCount() const;
+  uint64_t FreePageCount() const;
+
+  // Runs a fuzzy checkpoint now (flushes dirty pages, logs the dirty page table, writes the
+  // meta page, deletes WAL segments no longer needed).
+  Status Checkpoint();
+  // Makes every committed mini-txn durable (one fsync of the WAL).
+  Status SyncWal();
+
+  // "bplustree.buffer-pool.hits" etc. False when name is unknown. See GetProperty in
+  // storage_engine.cc for the list; "bplustree.stats" gives all of them, one per line.
+  bool GetProperty(std::string_view name, std::string* value) const;
+  const RecoveryStats& recovery_stats() const { return recovery_stats_; }
+
+  // --- storage-layer internals ---
+  Wal* wal() const { return wal_.get(); }
+  PageFile* page_file() const { return page_file_.get(); }
+  FreeList* free_list() const { return free_list_.get(); }
+  uint64_t NextMiniTxnId() { return next_mtr_id_.fetch_add(1) + 1; }
+  void SetRootInMemory(PageId root) { root_.store(root, std::memory_order_release); }
+  // Committed meta state; updated under the Wal mutex as mini-txns log their meta changes.
+  MetaState committed_meta() const;
+  void ApplyCommittedMeta(bool root_changed, PageId root, bool alloc_changed, PageId free_head,
+                          uint64_t page_count, uint64_t free_count);
+  // Writes the meta page (next sequence) for a checkpoint at checkpoint_lsn.
+  Status WriteMetaPage(Lsn checkpoint_lsn, Lsn redo_start, const MetaState& state);
+  Checkpointer* checkpointer() const { return checkpointer_.get(); }
+  const BPlusTreeOptions& options() const { return options_; }
+
+ private:
+  StorageEngine(const BPlusTreeOptions& options, std::string dir);
+  Status OpenImpl();
+  Status CreateNew();
+  Status Recover();
+
+  BPlusTreeOptions options_;
+  const std::string dir_;
+  uint32_t page_size_ = kDefaultPageSize;
+  std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<PageFile> page_file_;
+  std::unique_ptr<Wal> wal_;
+  std::unique_ptr<DoubleWrite> double_write_;
+  std::unique_ptr<BufferPool> pool_;
+  std::unique_ptr<FreeList> free_list_;
+  std::unique_ptr<Checkpointer> checkpointer_;
+  std::atomic<PageId> root_{kInvalidPageId};
+  std::atomic<uint64_t> next_mtr_id_{0};
+  mutable std::mutex meta_mu_;
+  MetaState committed_;
+  std::mutex meta_write_mu_;
+  uint64_t meta_sequence_ = 0;
+  uint64_t segment_file_bytes_ = 0;
+  RecoveryStats recovery_stats_;
+  bool closed_ = false;
+};
+
+}  // namespace jadedb::bplustree

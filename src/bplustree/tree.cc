@@ -1,0 +1,259 @@
+#include "bplustree/tree.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+#include "bplustree/adaptive_hash_index.h"
+#include "bplustree/prefetcher.h"
+#include "bplustree/tree_internal.h"
+
+namespace jadedb::bplustree {
+
+using namespace tree_internal;  // NOLINT(build/namespaces): this file's own helpers
+
+Tree::Tree(StorageEngine* engine, AdaptiveHashIndex* ahi, Prefetcher* prefetcher)
+    : engine_(engine),
+      pool_(engine->buffer_pool()),
+      ahi_(ahi),
+      prefetcher_(prefetcher),
+      page_size_(engine->page_size()),
+      payload_size_(PayloadSize(engine->page_size())) {}
+
+Status Tree::Init() {
+  if (engine_->RootPageId() != kInvalidPageId) return Status::OK();
+  MiniTxn mtr = engine_->Begin();
+  PageWriteGuard g;
+  Status s = pool_->AllocatePage(&mtr, PageType::kLeaf, 0, &g);
+  if (!s.ok()) return s;
+  Node::Init(g.mutator().mutable_payload(), payload_size_, /*leaf=*/true);
+  mtr.SetRootPageId(g.id());
+  g.Release();
+  return mtr.Commit(/*sync=*/true);
+}
+
+KeyLoader Tree::ReadLoader() {
+  return [this](const OverflowRef& ref, std::string* out) {
+    return ReadOverflow(pool_, nullptr, ref, out);
+  };
+}
+
+KeyLoader Tree::WriteLoader(MiniTxn* mtr) {
+  return [this, mtr](const OverflowRef& ref, std::string* out) {
+    return ReadOverflow(pool_, mtr, ref, out);
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Readers
+
+Status Tree::CoupleRead(PageReadGuard* parent, PageId child, PageReadGuard* out) {
+  Status s = pool_->TryFetchRead(child, out);
+  if (!s.IsBusy()) return s;
+  // A writer holds the child until its mini-txn commits. Never wait while holding a latch:
+  // let go, wait for the child alone, and have the caller restart from the root.
+  parent->Release();
+  s = pool_->FetchRead(child, out);
+  out->Release();
+  restarts_.fetch_add(1, std::memory_order_relaxed);
+  return s.ok() ? Status::Busy("restart") : s;
+}
+
+Status Tree::DescendRead(std::string_view target, int mode, PageReadGuard* leaf) {
+  KeyLoader loader = ReadLoader();
+  while (true) {
+    PageReadGuard g;
+    Status s = pool_->FetchRead(engine_->RootPageId(), &g);
+    if (!s.ok()) return s;
+    bool restart = false;
+    while (!restart) {
+      PageView v = g.view();
+      if (v.type() == PageType::kLeaf) {
+        *leaf = std::move(g);
+        return Status::OK();
+      }
+      if (v.type() != PageType::kInternal) {
+        return Status::Corruption("B+tree page of unexpected type",
+                                  PageName(g.id()) + ": " + PageTypeName(v.type()));
+      }
+      Node n = NodeOf(g.data(), page_size_);
+      if (n.count() == 0) return Status::Corruption("empty internal node", PageName(g.id()));
+      int idx = 0;
+      if (mode == 0) {
+        idx = n.ChildIndex(target, loader, &s);
+      } else if (mode == 1) {
+        // Last child whose separator is < target.
+        int lo = 1, hi = n.count();
+        while (lo < hi && s.ok()) {
+          int mid = lo + (hi - lo) / 2;
+          if (n.Compare(mid, target, loader, &s) < 0) {
+            lo = mid + 1;
+          } else {
+            hi = mid;
+          }
+        }
+        idx = lo - 1;
+      } else if (mode == 3) {
+        idx = n.count() - 1;
+      }
+      if (!s.ok()) return s;
+      PageReadGuard c;
+      s = CoupleRead(&g, n.child(idx), &c);
+      if (s.IsBusy()) {
+        restart = true;
+      } else if (!s.ok()) {
+        return s;
+      } else {
+        g = std::move(c);
+      }
+    }
+  }
+}
+
+// Reads key's value from a latched leaf: OK, NotFound, or an error.
+static Status ValueFromLeaf(BufferPool* pool, const Node& n, int pos, std::string* value) {
+  if (n.value_overflow(pos)) return ReadOverflow(pool, nullptr, n.ValueRef(pos), value);
+  value->assign(n.raw_value(pos));
+  return Status::OK();
+}
+
+Status Tree::Get(std::string_view key, std::string* value) {
+  Status s;
+  bool found;
+  PageId hinted;
+  Lsn hinted_lsn;
+  if (ahi_ != nullptr && ahi_->Lookup(key, &hinted, &hinted_lsn)) {
+    // Use the entry only if the leaf is unchanged since it was recorded and holds the key.
+    PageReadGuard g;
+    s = pool_->FetchRead(hinted, &g);
+    if (s.ok() && g.view().type() == PageType::kLeaf && g.view().lsn() == hinted_lsn) {
+      Node n = NodeOf(g.data(), page_size_);
+      int pos = n.LowerBound(key, ReadLoader(), &found, &s);
+      if (s.ok() && found) {
+        ahi_->ReportHit();
+        return ValueFromLeaf(pool_, n, pos, value);
+      }
+    }
+    ahi_->Invalidate(key);
+  }
+  PageReadGuard g;
+  s = DescendRead(key, 0, &g);
+  if (!s.ok()) return s;
+  Node n = NodeOf(g.data(), page_size_);
+  int pos = n.LowerBound(key, ReadLoader(), &found, &s);
+  if (!s.ok()) return s;
+  if (!found) return Status::NotFound("");
+  if (ahi_ != nullptr) ahi_->Record(key, g.id(), g.view().lsn());
+  return ValueFromLeaf(pool_, n, pos, value);
+}
+
+Status Tree::CopyLeaf(const PageReadGuard& g, LeafSnapshot* leaf, Prefetcher::ScanState* scan) {
+  PageView v = g.view();
+  if (v.type() != PageType::kLeaf) {
+    return Status::Corruption("leaf link to a non-leaf page", PageName(g.id()));
+  }
+  leaf->id = g.id();
+  leaf->lsn = v.lsn();
+  leaf->next = v.next();
+  leaf->prev = v.prev();
+  leaf->entries.clear();
+  Node n = NodeOf(g.data(), page_size_);
+  KeyLoader loader = ReadLoader();
+  leaf->entries.resize(n.count());
+  for (int i = 0; i < n.count(); i++) {
+    auto& [k, val] = leaf->entries[i];
+    Status s = n.FullKey(i, loader, &k);
+    if (s.ok() && n.value_overflow(i)) {
+      s = ReadOverflow(pool_, nullptr, n.ValueRef(i), &val);
+    } else if (s.ok()) {
+      val.assign(n.raw_value(i));
+    }
+    if (!s.ok()) return s;
+  }
+  if (prefetcher_ != nullptr && scan != nullptr) {
+    prefetcher_->OnLeafAccess(scan, leaf->id, leaf->prev, leaf->next);
+  }
+  return Status::OK();
+}
+
+Status Tree::SeekForward(std::string_view target, bool exclusive, LeafSnapshot* leaf, size_t* pos,
+                         Prefetcher::ScanState* scan) {
+  while (true) {
+    PageReadGuard g;
+    Status s = DescendRead(target, 0, &g);
+    if (!s.ok()) return s;
+    while (true) {
+      s = CopyLeaf(g, leaf, scan);
+      if (!s.ok()) return s;
+      auto& e = leaf->entries;
+      auto it =
+          exclusive
+              ? std::upper_bound(
+                    e.begin(), e.end(), target,
+                    [](std::string_view t, const auto& p) { return t < std::string_view(p.first); })
+              : std::lower_bound(e.begin(), e.end(), target, [](const auto& p, std::string_view t) {
+                  return std::string_view(p.first) < t;
+                });
+      if (it != e.end()) {
+        *pos = static_cast<size_t>(it - e.begin());
+        return Status::OK();
+      }
+      if (leaf->next == kInvalidPageId) {
+        *leaf = LeafSnapshot();
+        return Status::OK();
+      }
+      PageReadGuard c;
+      s = CoupleRead(&g, leaf->next, &c);
+      if (s.IsBusy()) break;
+      if (!s.ok()) return s;
+      g = std::move(c);
+    }
+  }
+}
+
+Status Tree::SeekBackward(const std::string* target, bool exclusive, LeafSnapshot* leaf,
+                          size_t* pos, Prefetcher::ScanState* scan) {
+  while (true) {
+    PageReadGuard g;
+    Status s =
+        target == nullptr ? DescendRead("", 3, &g) : DescendRead(*target, exclusive ? 1 : 0, &g);
+    if (!s.ok()) return s;
+    while (true) {
+      s = CopyLeaf(g, leaf, scan);
+      if (!s.ok()) return s;
+      auto& e = leaf->entries;
+      size_t n = e.size();
+      if (target != nullptr) {
+        // Entries before the first key > target (>= target when exclusive).
+        auto it =
+            exclusive
+                ? std::lower_bound(e.begin(), e.end(), *target,
+                                   [](const auto& p, const std::string& t) { return p.first < t; })
+                : std::upper_bound(e.begin(), e.end(), *target,
+                                   [](const std::string& t, const auto& p) { return t < p.first; });
+        n = static_cast<size_t>(it - e.begin());
+      }
+      if (n > 0) {
+        *pos = n - 1;
+        return Status::OK();
+      }
+      if (leaf->prev == kInvalidPageId) {
+        *leaf = LeafSnapshot();
+        return Status::OK();
+      }
+      PageReadGuard c;
+      s = CoupleRead(&g, leaf->prev, &c);
+      if (s.IsBusy()) break;
+      if (!s.ok()) return s;
+      g = std::move(c);
+    }
+  }
+}
+
+uint64_t Tree::Height() {
+  PageReadGuard g;
+  if (!pool_->FetchRead(engine_->RootPageId(), &g).ok()) return 0;
+  return uint64_t{g.view().level()} + 1;
+}
+
+}  // namespace jadedb::bplustree

@@ -1,0 +1,149 @@
+// Tree: the B+tree proper, on top of the storage layer (StorageEngine: buffer pool, mini-txns,
+// WAL). Nodes use the slotted format of node.h; large keys and values go to overflow chains.
+//
+// Shape: the root page never moves once created (a root split copies the root's cells into
+// two new children and turns the root into their parent; a root collapse copies the only
+// child back), so readers can always start at StorageEngine::RootPageId().
+//
+// Concurrency:
+//  - Readers (Get, iterators) descend with shared latches, coupling parent -> child. A reader
+//    never waits for a latch while holding one: it try-latches the child, and when that is
+//    busy it lets go of everything, waits for the child alone, and restarts. So readers
+//    cannot deadlock with writers, whose mini-txns keep modified pages latched until commit.
+//    Readers on different leaves never block each other; there is no lock on the read path.
+//  - Writers are serialized among themselves by the caller (BPlusTreeDB's write mutex: one
+//    mini-txn at a time, so a WriteBatch is one atomic mini-txn). Each operation first
+//    descends optimistically (shared latches on internal nodes, exclusive on the leaf) and
+//    restarts with exclusive latches on the whole path only when a split or merge is needed.
+//
+// Thread safety: Get, Seek* and Check may be called from any thread at any time; Put and
+// Delete require the caller to serialize writers and pass the writer's mini-txn.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "bplustree/buffer_pool.h"
+#include "bplustree/mini_txn.h"
+#include "bplustree/node.h"
+#include "bplustree/page.h"
+#include "bplustree/prefetcher.h"
+#include "bplustree/storage_engine.h"
+#include "jadedb/status.h"
+
+namespace jadedb::bplustree {
+
+class AdaptiveHashIndex;
+
+// A copy of one leaf's entries (overflow values resolved), made under the leaf's latch so an
+// iterator can move without holding latches.
+struct LeafSnapshot {
+  PageId id = kInvalidPageId;
+  Lsn lsn = kInvalidLsn;
+  PageId next = kInvalidPageId;
+  PageId prev = kInvalidPageId;
+  std::vector<std::pair<std::string, std::string>> entries;
+};
+
+struct TreeStats {
+  uint64_t height = 0;
+  uint64_t leaf_pages = 0;
+  uint64_t internal_pages = 0;
+  uint64_t overflow_pages = 0;
+  uint64_t entries = 0;
+};
+
+class Tree {
+ public:
+  // engine outlives the tree. ahi and prefetcher may be null.
+  Tree(StorageEngine* engine, AdaptiveHashIndex* ahi, Prefetcher* prefetcher);
+  Tree(const Tree&) = delete;
+  Tree& operator=(const Tree&) = delete;
+
+  // Creates the root leaf of an empty store (no-op when a root exists).
+  Status Init();
+
+  // OK and *value, or NotFound.
+  Status Get(std::string_view key, std::string* value);
+
+  // Writers (serialized by the caller), within mtr.
+  Status Put(MiniTxn* mtr, std::string_view key, std::string_view value);
+  Status Delete(MiniTxn* mtr, std::string_view key);
+
+  // Positions: the leaf holding the first key >= target (> target when exclusive), with
+  // *pos at that key; an empty snapshot (id 0) when no such key exists.
+  // scan (may be null) is the caller's read-ahead state.
+  Status SeekForward(std::string_view target, bool exclusive, LeafSnapshot* leaf, size_t* pos,
+                     Prefetcher::ScanState* scan = nullptr);
+  // The leaf holding the last key <= target (< target when exclusive); target null means
+  // the last key of the tree.
+  Status SeekBackward(const std::string* target, bool exclusive, LeafSnapshot* leaf, size_t* pos,
+                      Prefetcher::ScanState* scan = nullptr);
+
+  // Walks the whole tree: key order in every node, separators bounding their subtrees, levels,
+  // leaf links both ways, node structure. Fills *report; Corruption naming the page on the
+  // first problem. Must not run concurrently with writers.
+  Status Check(std::string* report, TreeStats* stats = nullptr);
+
+  // Height of the tree (1 = the root is a leaf).
+  uint64_t Height();
+  size_t payload_size() const { return payload_size_; }
+  // Largest inline value and key; larger ones go to overflow chains.
+  size_t max_inline_value() const { return payload_size_ / 4; }
+  size_t max_inline_key() const { return payload_size_ / 16; }
+
+  uint64_t splits() const { return splits_.load(std::memory_order_relaxed); }
+  uint64_t merges() const { return merges_.load(std::memory_order_relaxed); }
+  uint64_t restarts() const { return restarts_.load(std::memory_order_relaxed); }
+
+ private:
+  struct PathEntry;
+  class ReadPath;
+
+  // Descends with shared latches to the leaf for target; leaves *leaf latched.
+  // mode: 0 = leaf for target, 1 = leaf for the last key < target (prev), 2 = leftmost,
+  // 3 = rightmost.
+  Status DescendRead(std::string_view target, int mode, PageReadGuard* leaf);
+  // Shared-latches child while holding parent without waiting; on Busy releases parent,
+  // waits for child, releases and returns Busy (the caller restarts).
+  Status CoupleRead(PageReadGuard* parent, PageId child, PageReadGuard* out);
+  Status CopyLeaf(const PageReadGuard& g, LeafSnapshot* leaf, Prefetcher::ScanState* scan);
+
+  // Writer helpers.
+  Status FetchForWrite(MiniTxn* mtr, PageId id, PageWriteGuard* g);
+  // Optimistic: shared latches down to the leaf's parent, exclusive leaf.
+  Status DescendWriteOptimistic(MiniTxn* mtr, std::string_view key, PageWriteGuard* leaf);
+  // Pessimistic: exclusive latches on the whole path; path.back() is the leaf.
+  Status DescendWritePessimistic(MiniTxn* mtr, std::string_view key, std::vector<PathEntry>* path);
+  // Inserts cell at pos in path[level] (splitting up the path as needed).
+  Status InsertInto(MiniTxn* mtr, std::vector<PathEntry>* path, size_t depth, int pos,
+                    std::string cell);
+  Status SplitRoot(MiniTxn* mtr, PathEntry* root, std::vector<std::string>& cells);
+  // Rebalances path[depth] after a removal made it underfull.
+  Status Rebalance(MiniTxn* mtr, std::vector<PathEntry>* path, size_t depth);
+  // Separator between left's last key and right's first key (leaves).
+  Status MakeSeparator(MiniTxn* mtr, const std::string& left_last, const std::string& right_first,
+                       std::string* cell_key, uint8_t* flags);
+  Status FreeCellChains(MiniTxn* mtr, const Node& node, int i);
+  KeyLoader ReadLoader();
+  KeyLoader WriteLoader(MiniTxn* mtr);
+  Status BuildLeafCell(MiniTxn* mtr, const Node* leaf, int existing, std::string_view key,
+                       std::string_view value, std::string* cell);
+  bool Underfull(const Node& node) const { return node.UsedSpace() < payload_size_ / 4; }
+  Status CheckNode(PageId id, int expect_level, const std::string* lo, const std::string* hi,
+                   std::vector<PageId>* leaves, TreeStats* stats, std::string* report);
+
+  StorageEngine* const engine_;
+  BufferPool* const pool_;
+  AdaptiveHashIndex* const ahi_;
+  Prefetcher* const prefetcher_;
+  const size_t page_size_;
+  const size_t payload_size_;
+  std::atomic<uint64_t> splits_{0}, merges_{0}, restarts_{0};
+};
+
+}  // namespace jadedb::bplustree

@@ -1,0 +1,120 @@
+#include "server/dispatch.h"
+
+#include <chrono>
+
+#include "server/server.h"
+
+namespace jadedb::server {
+namespace {
+
+constexpr size_t kMaxPendingBytes = 4 << 20;
+
+std::string UnknownCommandError(const std::vector<std::string_view>& args) {
+  std::string msg = "ERR unknown command '" + std::string(args[0].substr(0, 128)) +
+                    "', with args beginning with: ";
+  for (size_t i = 1; i < args.size() && i < 4; i++) {
+    msg += "'" + std::string(args[i].substr(0, 128)) + "' ";
+  }
+  return msg;
+}
+
+}  // namespace
+
+void RunCommand(Server* server, const CommandSpec& spec, CommandCall& call) {
+  const auto t0 = std::chrono::steady_clock::now();
+  spec.fn(call);
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  ServerStats* st = server->stats();
+  st->commands[spec.id].Record(static_cast<uint64_t>(us), call.failed);
+  st->total_commands.fetch_add(1, std::memory_order_relaxed);
+}
+
+Dispatcher::Dispatcher(Server* server, ClientState* client, std::string* out)
+    : server_(server), client_(client), out_(out), writer_(out), wc_(server->keyspace()) {}
+
+void Dispatcher::FailGroup(const Status& s) {
+  // Replace every reply since the group began: none of its writes is durable.
+  out_->resize(group_start_);
+  const std::string msg = "ERR write failed: " + s.ToString();
+  for (size_t i = 0; i < group_replies_; i++) writer_.Error(msg);
+  group_start_ = out_->size();
+  group_replies_ = 0;
+}
+
+void Dispatcher::EndGroup() {
+  Status s = wc_.Commit();
+  if (!s.ok()) {
+    FailGroup(s);
+  } else {
+    group_start_ = out_->size();
+    group_replies_ = 0;
+  }
+}
+
+void Dispatcher::Execute(const std::vector<std::string_view>& args) {
+  if (args.empty()) return;  // a blank inline line
+  const CommandSpec* spec = server_->commands().Find(args[0]);
+  Reply(spec, args);
+  group_replies_++;
+  if (force_end_ || wc_.pending_bytes() > kMaxPendingBytes) {
+    force_end_ = false;
+    EndGroup();
+  }
+}
+
+void Dispatcher::Reply(const CommandSpec* spec, const std::vector<std::string_view>& args) {
+  const bool auth_needed = !client_->authed && server_->auth_required();
+  if (spec == nullptr) {
+    if (auth_needed) return writer_.Error("NOAUTH Authentication required.");
+    if (client_->in_multi) client_->multi_error = true;
+    return writer_.Error(UnknownCommandError(args));
+  }
+  const int n = static_cast<int>(args.size());
+  if ((spec->arity > 0 && n != spec->arity) || (spec->arity < 0 && n < -spec->arity)) {
+    if (auth_needed && !(spec->flags & kCmdNoAuth)) {
+      return writer_.Error("NOAUTH Authentication required.");
+    }
+    if (client_->in_multi) client_->multi_error = true;
+    return writer_.Error(WrongArityError(args[0]));
+  }
+  if (auth_needed && !(spec->flags & kCmdNoAuth)) {
+    return writer_.Error("NOAUTH Authentication required.");
+  }
+  if (client_->in_multi && !(spec->flags & kCmdNoQueue)) {
+    client_->queued.emplace_back(args.begin(), args.end());
+    return writer_.Simple("QUEUED");
+  }
+
+  Status locked;
+  if (spec->flags & kCmdExec) {
+    bool all = false;
+    std::vector<std::string_view> keys;
+    for (const std::vector<std::string>& q : client_->queued) {
+      const CommandSpec* qs = server_->commands().Find(q[0]);
+      if (qs->flags & (kCmdAllKeys | kCmdBarrier)) all = true;
+      std::vector<std::string_view> qargs(q.begin(), q.end());
+      for (std::string_view k : CommandKeys(*qs, qargs)) keys.push_back(k);
+    }
+    if (client_->in_multi && !client_->multi_error) {
+      locked = all ? wc_.LockAll() : wc_.LockKeys(keys);
+    }
+  } else if (spec->flags & kCmdAllKeys) {
+    locked = wc_.LockAll();
+  } else if (spec->flags & kCmdBarrier) {
+    locked = wc_.Commit();
+  } else if (spec->flags & kCmdWrite) {
+    locked = wc_.LockKeys(CommandKeys(*spec, args));
+  }
+  if (!locked.ok()) FailGroup(locked);  // an earlier group's commit failed
+
+  CommandCall call{server_, client_, &wc_, &writer_, args};
+  RunCommand(server_, *spec, call);
+  if (spec->flags & (kCmdAllKeys | kCmdExec)) {
+    // Commit right after: these hold many (or all) stripes, which other clients wait for.
+    force_end_ = true;
+  }
+}
+
+}  // namespace jadedb::server

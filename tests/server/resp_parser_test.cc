@@ -1,0 +1,148 @@
+#include "server/resp/resp_parser.h"
+
+#include <gtest/gtest.h>
+
+namespace jadedb::server {
+namespace {
+
+std::vector<std::string> Strings(const std::vector<std::string_view>& v) {
+  return std::vector<std::string>(v.begin(), v.end());
+}
+
+TEST(RespParserTest, MultibulkAndPipelining) {
+  RespParser p;
+  p.Append("*2\r\n$3\r\nGET\r\n$1\r\na\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$0\r\n\r\n");
+  std::vector<std::string_view> args;
+  ASSERT_EQ(p.Next(&args), RespParser::Result::kCommand);
+  EXPECT_EQ(Strings(args), (std::vector<std::string>{"GET", "a"}));
+  ASSERT_EQ(p.Next(&args), RespParser::Result::kCommand);
+  EXPECT_EQ(Strings(args), (std::vector<std::string>{"SET", "b", ""}));
+  EXPECT_EQ(p.Next(&args), RespParser::Result::kIncomplete);
+}
+
+TEST(RespParserTest, ByteAtATime) {
+  static const char kReq[] = "*3\r\n$3\r\nSET\r\n$5\r\nk\r\ney\r\n$4\r\n\0\1\2\3\r\n";
+  const std::string full(kReq, sizeof(kReq) - 1);
+  RespParser p;
+  std::vector<std::string_view> args;
+  for (size_t i = 0; i + 1 < full.size(); i++) {
+    p.Append(full.substr(i, 1));
+    ASSERT_EQ(p.Next(&args), RespParser::Result::kIncomplete) << i;
+    p.Compact();
+  }
+  p.Append(full.substr(full.size() - 1));
+  ASSERT_EQ(p.Next(&args), RespParser::Result::kCommand);
+  ASSERT_EQ(args.size(), 3u);
+  EXPECT_EQ(args[1], "k\r\ney");  // binary-safe
+  EXPECT_EQ(args[2].size(), 4u);
+}
+
+TEST(RespParserTest, Inline) {
+  RespParser p;
+  p.Append("PING\r\nset a \"x y\\n\" 'q'\n\r\n");
+  std::vector<std::string_view> args;
+  ASSERT_EQ(p.Next(&args), RespParser::Result::kCommand);
+  EXPECT_EQ(Strings(args), (std::vector<std::string>{"PING"}));
+  ASSERT_EQ(p.Next(&args), RespParser::Result::kCommand);
+  EXPECT_EQ(Strings(args), (std::vector<std::string>{"set", "a", "x y\n", "q"}));
+  ASSERT_EQ(p.Next(&args), RespParser::Result::kCommand);  // blank line
+  EXPECT_TRUE(args.empty());
+}
+
+TEST(RespParserTest, UnbalancedQuotes) {
+  RespParser p;
+  p.Append("set \"a\r\n");
+  std::vector<std::string_view> args;
+  EXPECT_EQ(p.Next(&args), RespParser::Result::kError);
+  EXPECT_NE(p.error().find("unbalanced"), std::string::npos);
+}
+
+TEST(RespParserTest, EmptyArraysAreSkipped) {
+  RespParser p;
+  p.Append("*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n");
+  std::vector<std::string_view> args;
+  ASSERT_EQ(p.Next(&args), RespParser::Result::kCommand);
+  EXPECT_EQ(Strings(args), (std::vector<std::string>{"PING"}));
+}
+
+TEST(RespParserTest, Limits) {
+  RespLimits limits;
+  limits.max_bulk_len = 10;
+  limits.max_args = 3;
+  limits.max_inline_len = 16;
+  std::vector<std::string_view> args;
+  {
+    RespParser p(limits);
+    p.Append("*1\r\n$11\r\n");
+    EXPECT_EQ(p.Next(&args), RespParser::Result::kError);
+    EXPECT_EQ(p.error(), "Protocol error: invalid bulk length");
+  }
+  {
+    RespParser p(limits);
+    p.Append("*4\r\n");
+    EXPECT_EQ(p.Next(&args), RespParser::Result::kError);
+    EXPECT_EQ(p.error(), "Protocol error: invalid multibulk length");
+  }
+  {
+    RespParser p(limits);
+    p.Append(std::string(17, 'a'));
+    EXPECT_EQ(p.Next(&args), RespParser::Result::kError);
+    EXPECT_EQ(p.error(), "Protocol error: too big inline request");
+  }
+  {
+    // A huge claimed length is rejected before any allocation.
+    RespParser p;
+    p.Append("*1\r\n$999999999999\r\n");
+    EXPECT_EQ(p.Next(&args), RespParser::Result::kError);
+  }
+}
+
+TEST(RespParserTest, MalformedFraming) {
+  const char* cases[] = {"*1\r\nx3\r\nfoo\r\n", "*x\r\n", "*1\r\n$3\r\nfooXX",
+                         "*1\r\n$-3\r\n",       "*1\n",   "*1\r\n$3x\r\n"};
+  for (const char* c : cases) {
+    RespParser p;
+    p.Append(c);
+    std::vector<std::string_view> args;
+    EXPECT_EQ(p.Next(&args), RespParser::Result::kError) << c;
+    EXPECT_EQ(p.Next(&args), RespParser::Result::kError) << "errors are sticky";
+  }
+  RespParser p;
+  p.Append("*1\r\n$3\r\nfoo\r\n");
+  std::vector<std::string_view> args;
+  EXPECT_EQ(p.Next(&args), RespParser::Result::kCommand);
+}
+
+TEST(RespParserTest, ExpectedDollarMessage) {
+  RespParser p;
+  p.Append("*1\r\n:3\r\n");
+  std::vector<std::string_view> args;
+  EXPECT_EQ(p.Next(&args), RespParser::Result::kError);
+  EXPECT_EQ(p.error(), "Protocol error: expected '$', got ':'");
+}
+
+TEST(RespParserTest, PrepareCommitAndCompactKeepPartialState) {
+  RespParser p;
+  const std::string part1 = "*2\r\n$3\r\nGET\r\n$5\r\nhe";
+  char* buf = p.Prepare(100);
+  std::copy(part1.begin(), part1.end(), buf);
+  p.Commit(part1.size());
+  std::vector<std::string_view> args;
+  EXPECT_EQ(p.Next(&args), RespParser::Result::kIncomplete);
+  p.Compact();
+  p.Append("llo\r\n");
+  ASSERT_EQ(p.Next(&args), RespParser::Result::kCommand);
+  EXPECT_EQ(Strings(args), (std::vector<std::string>{"GET", "hello"}));
+  EXPECT_EQ(p.buffered(), 0u);
+}
+
+TEST(SplitInlineArgsTest, Escapes) {
+  std::vector<std::string> out;
+  ASSERT_TRUE(SplitInlineArgs("a \"\\x41\\t\" 'it\\'s'", &out));
+  EXPECT_EQ(out, (std::vector<std::string>{"a", "A\t", "it's"}));
+  out.clear();
+  EXPECT_FALSE(SplitInlineArgs("\"abc\"def", &out));
+}
+
+}  // namespace
+}  // namespace jadedb::server
