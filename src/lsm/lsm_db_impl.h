@@ -149,6 +149,8 @@ class LsmDB final : public DB {
   // the value log and points *logged at a copy of group (vlog_batch_) carrying pointers;
   // otherwise *logged = group.
   Status SeparateValues(WriteBatch* group, bool sync, WriteBatch** logged);
+  // Values appended to the value log without an fsync since the last one (write leader only).
+  bool vlog_has_unsynced_ = false;
   // Recovery: false when a pointer of batch reaches a torn or damaged value-log record (the
   // batch must then be dropped whole). Pointers into deleted segments are fine: GC deletes
   // a segment only after rewriting everything live in it durably.

@@ -138,12 +138,15 @@ Status LsmDB::RecoverLogFile(std::unique_lock<std::mutex>& lock, uint64_t log_nu
     batch.SetData(record);
     std::string why;
     if (!ReplayedBatchIntact(batch, &why)) {
-      // The value log lost the tail this batch points at (a crash before it reached the
-      // disk): drop the batch whole, as if its WAL record were torn.
-      Log(info_log_.get(), "%s: offset %llu: dropping a batch with torn value-log data: %s",
+      // The value log lost the tail this batch points at (a power loss before it reached the
+      // disk). Treat it and everything after it as a torn tail: replaying later batches
+      // would leave a gap in the history (a later write visible, an earlier one lost).
+      // Nothing after it was acknowledged as synced: a sync write syncs the value log first.
+      Log(info_log_.get(),
+          "%s: offset %llu: batch with torn value-log data (%s): dropping the rest of the log",
           fname.c_str(), static_cast<unsigned long long>(reader.LastRecordOffset()),
           why.c_str());
-      continue;
+      break;
     }
     if (mem == nullptr) {
       mem = new MemTable(internal_comparator_);

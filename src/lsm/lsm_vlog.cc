@@ -49,6 +49,13 @@ Status LsmDB::OpenValueLog(const std::vector<std::string>& names) {
 
 Status LsmDB::SeparateValues(WriteBatch* group, bool sync, WriteBatch** logged) {
   *logged = group;
+  if (sync && vlog_has_unsynced_) {
+    // An earlier non-sync batch may have put values in the log; this sync write makes its WAL
+    // record durable, so its values must be durable too (found by jadedb-crashtest).
+    Status s = vlog_->Sync();
+    if (!s.ok()) return s;
+    vlog_has_unsynced_ = false;
+  }
   const size_t threshold = options_.lsm.value_threshold;
   // A batch smaller than the threshold cannot hold a large value.
   if (threshold == 0 || group->ApproximateSize() < threshold) return Status::OK();
@@ -68,6 +75,7 @@ Status LsmDB::SeparateValues(WriteBatch* group, bool sync, WriteBatch** logged) 
   std::vector<vlog::ValuePointer> pointers;
   s = vlog_->AddRecords(large, sync, &pointers);
   if (!s.ok()) return s;
+  if (!sync) vlog_has_unsynced_ = true;
 
   vlog_batch_.Clear();
   WriteBatchInternal::SetSequence(&vlog_batch_, WriteBatchInternal::Sequence(group));

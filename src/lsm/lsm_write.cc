@@ -142,7 +142,10 @@ Status LsmDB::MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool force) {
       allow_delay = false;
       slowdown_count_++;
       stall_micros_ += env_->NowMicros() - start;
-    } else if (!force && mem_->ApproximateMemoryUsage() <= options_.lsm.write_buffer_size) {
+    } else if (!force && (mem_->ApproximateMemoryUsage() <= options_.lsm.write_buffer_size ||
+                          mem_->NumEntries() == 0)) {
+      // An empty memtable always takes the write: with a tiny write_buffer_size its fixed
+      // overhead alone could exceed the limit and switch memtables forever.
       return Status::OK();
     } else if (force && mem_->NumEntries() == 0) {
       return Status::OK();  // nothing to flush
@@ -174,6 +177,7 @@ Status LsmDB::SwitchMemTable(std::unique_lock<std::mutex>& lock) {
   lock.unlock();
   // The value-log records the old log points at must be as durable as the log.
   Status s = vlog_->Sync();
+  if (s.ok()) vlog_has_unsynced_ = false;
   if (s.ok()) s = logfile_->Sync();
   lock.lock();
   if (!s.ok()) {
