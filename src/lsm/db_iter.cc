@@ -84,6 +84,11 @@ class DBIter final : public Iterator {
 };
 
 void DBIter::FindNextUserEntry(bool skipping, std::string* skip) {
+  // A hot key can have thousands of versions in a memtable; stepping over each costs a
+  // comparison. After this many hidden versions in a row, seek past the key instead (as
+  // RocksDB's max_sequential_skip_in_iterations does).
+  constexpr int kMaxHiddenBeforeReseek = 8;
+  int hidden_run = 0;
   // Loop until an entry visible at sequence_ and not deleted or shadowed is found.
   while (iter_->Valid()) {
     ParsedInternalKey ikey;
@@ -93,10 +98,18 @@ void DBIter::FindNextUserEntry(bool skipping, std::string* skip) {
         // Every older entry of this key is hidden by the deletion.
         skip->assign(ikey.user_key);
         skipping = true;
+        hidden_run = 0;
       } else if (!skipping || user_comparator_->Compare(ikey.user_key, *skip) > 0) {
         valid_ = true;
         saved_key_.clear();
         return;
+      } else if (++hidden_run > kMaxHiddenBeforeReseek) {
+        // (skip, sequence 0, lowest type) sorts after every entry of the skipped key.
+        hidden_run = 0;
+        std::string target;
+        AppendInternalKey(&target, ParsedInternalKey(*skip, 0, kTypeDeletion));
+        iter_->Seek(target);
+        continue;
       }
     } else if (!status_.ok()) {
       break;
