@@ -129,10 +129,16 @@ void GetDel(CommandCall& c) {
 }
 
 void MGet(CommandCall& c) {
+  // One snapshot for all keys, so MGET is atomic against other clients' MULTI/EXEC and MSET,
+  // as in Redis. (An engine without snapshots reads each key at its own moment.)
+  DB* db = c.wc->keyspace()->db();
+  ReadOptions read;
+  const Snapshot* snapshot = nullptr;
+  if (c.args.size() > 2 && db->GetSnapshot(&snapshot).ok()) read.snapshot = snapshot;
   c.out->ArrayHeader(static_cast<int64_t>(c.args.size() - 1));
   for (size_t i = 1; i < c.args.size(); i++) {
     StoredValue v;
-    Status s = c.wc->Get(c.args[i], &v);
+    Status s = c.wc->Get(c.args[i], &v, read);
     // MGET never fails as a whole: a broken value reads as nil, like a wrong type in Redis.
     if (s.ok() && v.found) {
       c.out->Bulk(v.payload);
@@ -140,6 +146,7 @@ void MGet(CommandCall& c) {
       c.out->Null();
     }
   }
+  if (snapshot != nullptr) db->ReleaseSnapshot(snapshot);
 }
 
 void MSet(CommandCall& c) {

@@ -104,7 +104,7 @@ Status WriteContext::LockAll() {
   return status;
 }
 
-Status WriteContext::GetRaw(std::string_view key, std::string* encoded) {
+Status WriteContext::GetRaw(std::string_view key, std::string* encoded, const ReadOptions& read) {
   if (!overlay_.empty()) {
     auto it = overlay_.find(std::string(key));
     if (it != overlay_.end()) {
@@ -113,13 +113,13 @@ Status WriteContext::GetRaw(std::string_view key, std::string* encoded) {
       return Status::OK();
     }
   }
-  return ks_->db()->Get(ReadOptions(), key, encoded);
+  return ks_->db()->Get(read, key, encoded);
 }
 
-Status WriteContext::Get(std::string_view key, StoredValue* out) {
+Status WriteContext::Get(std::string_view key, StoredValue* out, const ReadOptions& read) {
   out->found = false;
   std::string raw;
-  Status s = GetRaw(key, &raw);
+  Status s = GetRaw(key, &raw, read);
   if (s.IsNotFound()) return Status::OK();
   if (!s.ok()) return s;
   ValueView v;

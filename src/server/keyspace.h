@@ -84,9 +84,11 @@ class WriteContext {
 
   // Reads a key through the pending writes. Expired values read as absent; a value that is not
   // in the server's format is Corruption.
-  Status Get(std::string_view key, StoredValue* out);
+  // `read` may name a snapshot, so that several reads (MGET) see one state of the DB.
+  Status Get(std::string_view key, StoredValue* out, const ReadOptions& read = ReadOptions());
   // Raw encoded read through the pending writes (NotFound when absent).
-  Status GetRaw(std::string_view key, std::string* encoded);
+  Status GetRaw(std::string_view key, std::string* encoded,
+                const ReadOptions& read = ReadOptions());
 
   void Put(std::string_view key, std::string_view payload, int64_t expire_at_ms);
   void Delete(std::string_view key);
