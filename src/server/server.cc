@@ -189,6 +189,7 @@ Status Server::Open() {
   }
   opts.lsm.write_buffer_size = static_cast<size_t>(options_.write_buffer_mb) << 20;
   opts.lsm.block_cache_size = static_cast<size_t>(options_.cache_mb) << 20;
+  opts.env = options_.env;
   Status s = DB::Open(opts, options_.dir, &db_);
   if (!s.ok()) return s;
   keyspace_ = std::make_unique<Keyspace>(db_.get(), options_.sync, stats_.get());

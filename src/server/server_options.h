@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "jadedb/env.h"
 #include "jadedb/status.h"
 
 namespace jadedb::server {
@@ -32,6 +33,9 @@ struct ServerOptions {
   uint64_t max_args = 1024 * 1024;
   int hz = 10;  // background expiry sweeps per second
   bool help = false;
+  // File system for the DB (null = the default POSIX Env). Not a flag: for embedding the
+  // server and for tests that inject I/O faults.
+  Env* env = nullptr;
 };
 
 // Sets one option by name (without dashes). InvalidArgument naming the option when the name
