@@ -21,8 +21,8 @@
 namespace jadedb {
 
 // Limits enforced for every engine; larger keys or values are InvalidArgument.
-inline constexpr size_t kMaxKeySize = 64 << 10;    // 64 KiB
-inline constexpr size_t kMaxValueSize = 1 << 30;   // 1 GiB
+inline constexpr size_t kMaxKeySize = 64 << 10;   // 64 KiB
+inline constexpr size_t kMaxValueSize = 1 << 30;  // 1 GiB
 
 // A consistent, read-only view of the DB at one moment. Obtain with GetSnapshot, release with
 // ReleaseSnapshot.
@@ -43,8 +43,7 @@ class DB {
   DB& operator=(const DB&) = delete;
   virtual ~DB() = default;
 
-  virtual Status Put(const WriteOptions& options, std::string_view key,
-                     std::string_view value) = 0;
+  virtual Status Put(const WriteOptions& options, std::string_view key, std::string_view value) = 0;
   // Removing an absent key is not an error.
   virtual Status Delete(const WriteOptions& options, std::string_view key) = 0;
   // Applies the batch atomically.
@@ -83,9 +82,8 @@ class DB {
   // data uses (in table files; recent writes still only in memory are not counted). This is
   // the API behind "approximate size": a property name could not carry two binary keys
   // cleanly. *sizes is resized to ranges.size(). The default returns NotSupported.
-  virtual Status GetApproximateSizes(
-      const std::vector<std::pair<std::string, std::string>>& ranges,
-      std::vector<uint64_t>* sizes);
+  virtual Status GetApproximateSizes(const std::vector<std::pair<std::string, std::string>>& ranges,
+                                     std::vector<uint64_t>* sizes);
 
   // Writes the in-memory buffer to durable storage structures.
   virtual Status Flush(const FlushOptions& options) = 0;

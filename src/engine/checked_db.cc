@@ -13,8 +13,7 @@ Status CheckKeySize(std::string_view key) {
 Status CheckValueSize(std::string_view value) {
   if (value.size() > kMaxValueSize) {
     return Status::InvalidArgument("value of " + std::to_string(value.size()) +
-                                   " bytes exceeds the limit of " +
-                                   std::to_string(kMaxValueSize));
+                                   " bytes exceeds the limit of " + std::to_string(kMaxValueSize));
   }
   return Status::OK();
 }
@@ -132,8 +131,6 @@ Status CheckedDB::CompactRange(const std::string_view* begin, const std::string_
 
 Status CheckedDB::CompactValueLog() { return engine_->CompactValueLog(); }
 
-Status CheckedDB::VerifyChecksums(std::string* report) {
-  return engine_->VerifyChecksums(report);
-}
+Status CheckedDB::VerifyChecksums(std::string* report) { return engine_->VerifyChecksums(report); }
 
 }  // namespace jadedb

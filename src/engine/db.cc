@@ -1,12 +1,13 @@
 // DB::Open and DestroyDB: the steps every engine shares. Order matters for the promise that a
 // failed open touches nothing: existence checks first, then the lock, then the marker, and
 // only then does the engine create or read its files.
+#include "jadedb/db.h"
+
 #include <vector>
 
 #include "engine/checked_db.h"
 #include "engine/engine.h"
 #include "engine/engine_marker.h"
-#include "jadedb/db.h"
 #include "jadedb/env.h"
 
 namespace jadedb {

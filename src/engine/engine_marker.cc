@@ -51,8 +51,8 @@ Status ReadEngineMarker(Env* env, const std::string& dbpath, EngineType* engine)
   std::string_view body = text.substr(0, crc_pos + 1);
   std::string_view crc_text = text.substr(crc_pos + 1);
   uint32_t stored_crc = 0;
-  auto [ptr, ec] = std::from_chars(crc_text.data(), crc_text.data() + crc_text.size(),
-                                   stored_crc, 16);
+  auto [ptr, ec] =
+      std::from_chars(crc_text.data(), crc_text.data() + crc_text.size(), stored_crc, 16);
   if (ec != std::errc() || ptr != crc_text.data() + crc_text.size() || crc_text.size() != 8) {
     return bad("malformed engine marker checksum");
   }

@@ -162,8 +162,8 @@ void DBIter::Next() {
       // Back onto the first entry of key(). (Not SeekToFirst: with a lower bound the sources
       // may hide entries before it, so "invalid" does not mean "before everything".)
       std::string first;
-      AppendInternalKey(&first, ParsedInternalKey(saved_key_, kMaxSequenceNumber,
-                                                  kValueTypeForSeek));
+      AppendInternalKey(&first,
+                        ParsedInternalKey(saved_key_, kMaxSequenceNumber, kValueTypeForSeek));
       iter_->Seek(first);
     } else {
       iter_->Next();
@@ -240,8 +240,7 @@ void DBIter::SeekBackwardFrom(std::string_view target, bool inclusive) {
   iter_->Seek(seek_key);
   if (inclusive) {
     // The only entry that can equal seek_key is itself an entry of target: step past it.
-    while (iter_->Valid() &&
-           user_comparator_->Compare(ExtractUserKey(iter_->key()), target) == 0) {
+    while (iter_->Valid() && user_comparator_->Compare(ExtractUserKey(iter_->key()), target) == 0) {
       iter_->Next();
     }
   }

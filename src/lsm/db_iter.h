@@ -17,8 +17,8 @@ namespace jadedb::lsm {
 
 // `internal` yields internal keys; entries with a sequence above `sequence` are invisible.
 // lower_bound is inclusive, upper_bound exclusive. Entries covered by a range tombstone of
-// `tombstones` (built for `sequence`) are hidden like deleted ones. `internal` keeps its cleanups (the
-// references that keep its sources alive) and is destroyed with the returned iterator.
+// `tombstones` (built for `sequence`) are hidden like deleted ones. `internal` keeps its cleanups
+// (the references that keep its sources alive) and is destroyed with the returned iterator.
 std::unique_ptr<Iterator> NewDBIterator(const Comparator* user_comparator,
                                         std::unique_ptr<InternalIterator> internal,
                                         SequenceNumber sequence,

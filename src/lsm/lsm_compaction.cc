@@ -35,8 +35,7 @@ void LsmDB::MaybeScheduleCompaction() {
 
 void LsmDB::BackgroundCompaction() {
   std::unique_lock<std::mutex> lock(mutex_);
-  if (!compaction_running_ && !shutting_down_.load(std::memory_order_acquire) &&
-      bg_error_.ok()) {
+  if (!compaction_running_ && !shutting_down_.load(std::memory_order_acquire) && bg_error_.ok()) {
     compaction_running_ = true;
     compaction_scheduled_ = false;
     std::unique_ptr<Compaction> c = PickCompaction(versions_.get());
@@ -145,8 +144,8 @@ Status LsmDB::RunCompaction(std::unique_lock<std::mutex>& lock, Compaction* c) {
     Status r = FinishTableFile(out->builder.get(), out->file.get());
     out->meta.file_size = out->builder->FileSize();
     if (r.ok()) {
-      auto check = table_cache_->NewIterator(TableReadOptions(), out->meta.number,
-                                             out->meta.file_size);
+      auto check =
+          table_cache_->NewIterator(TableReadOptions(), out->meta.number, out->meta.file_size);
       r = check->status();
     }
     if (r.ok()) outputs.push_back(out->meta);

@@ -17,8 +17,15 @@
 
 namespace jadedb::lsm {
 
-enum class FileType { kLogFile, kTableFile, kManifestFile, kCurrentFile, kInfoLogFile, kTempFile,
-                      kValueLogFile };
+enum class FileType {
+  kLogFile,
+  kTableFile,
+  kManifestFile,
+  kCurrentFile,
+  kInfoLogFile,
+  kTempFile,
+  kValueLogFile
+};
 
 std::string LogFileName(const std::string& dbname, uint64_t number);
 std::string TableFileName(const std::string& dbname, uint64_t number);
