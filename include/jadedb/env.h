@@ -105,6 +105,57 @@ class Env {
   virtual void SleepForMicroseconds(uint64_t micros) = 0;
 };
 
+// EnvWrapper: an Env that forwards every call to another Env (not owned). Derive from it to
+// change a few calls (fault injection, test gates) without restating the rest.
+class EnvWrapper : public Env {
+ public:
+  explicit EnvWrapper(Env* target) : target_(target) {}
+  Env* target() const { return target_; }
+
+  Status NewSequentialFile(const std::string& path,
+                           std::unique_ptr<SequentialFile>* result) override {
+    return target_->NewSequentialFile(path, result);
+  }
+  Status NewRandomAccessFile(const std::string& path,
+                             std::unique_ptr<RandomAccessFile>* result) override {
+    return target_->NewRandomAccessFile(path, result);
+  }
+  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override {
+    return target_->NewWritableFile(path, result);
+  }
+  Status NewAppendableFile(const std::string& path,
+                           std::unique_ptr<WritableFile>* result) override {
+    return target_->NewAppendableFile(path, result);
+  }
+  bool FileExists(const std::string& path) override { return target_->FileExists(path); }
+  Status GetChildren(const std::string& dir, std::vector<std::string>* names) override {
+    return target_->GetChildren(dir, names);
+  }
+  Status RemoveFile(const std::string& path) override { return target_->RemoveFile(path); }
+  Status CreateDirIfMissing(const std::string& dir) override {
+    return target_->CreateDirIfMissing(dir);
+  }
+  Status RemoveDir(const std::string& dir) override { return target_->RemoveDir(dir); }
+  Status GetFileSize(const std::string& path, uint64_t* size) override {
+    return target_->GetFileSize(path, size);
+  }
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    return target_->RenameFile(from, to);
+  }
+  Status SyncDir(const std::string& dir) override { return target_->SyncDir(dir); }
+  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override {
+    return target_->LockFile(path, lock);
+  }
+  Status NewLogger(const std::string& path, std::shared_ptr<Logger>* result) override {
+    return target_->NewLogger(path, result);
+  }
+  uint64_t NowMicros() override { return target_->NowMicros(); }
+  void SleepForMicroseconds(uint64_t micros) override { target_->SleepForMicroseconds(micros); }
+
+ private:
+  Env* const target_;
+};
+
 // Helpers built on Env.
 Status WriteStringToFile(Env* env, std::string_view data, const std::string& path, bool sync);
 Status ReadFileToString(Env* env, const std::string& path, std::string* data);

@@ -19,51 +19,20 @@ namespace {
 // The DB facade already holds <path>/LOCK when an engine opens, and StorageEngine takes the
 // same lock for itself (it can also be opened alone, by tools and tests). This Env forwards
 // everything to the real one except that lock, which it grants without locking again.
-class SharedLockEnv final : public Env {
+class SharedLockEnv final : public EnvWrapper {
  public:
-  SharedLockEnv(Env* base, std::string lock_path) : base_(base), lock_path_(std::move(lock_path)) {}
-  Status NewSequentialFile(const std::string& p, std::unique_ptr<SequentialFile>* r) override {
-    return base_->NewSequentialFile(p, r);
-  }
-  Status NewRandomAccessFile(const std::string& p, std::unique_ptr<RandomAccessFile>* r) override {
-    return base_->NewRandomAccessFile(p, r);
-  }
-  Status NewWritableFile(const std::string& p, std::unique_ptr<WritableFile>* r) override {
-    return base_->NewWritableFile(p, r);
-  }
-  Status NewAppendableFile(const std::string& p, std::unique_ptr<WritableFile>* r) override {
-    return base_->NewAppendableFile(p, r);
-  }
-  bool FileExists(const std::string& p) override { return base_->FileExists(p); }
-  Status GetChildren(const std::string& d, std::vector<std::string>* n) override {
-    return base_->GetChildren(d, n);
-  }
-  Status RemoveFile(const std::string& p) override { return base_->RemoveFile(p); }
-  Status CreateDirIfMissing(const std::string& d) override { return base_->CreateDirIfMissing(d); }
-  Status RemoveDir(const std::string& d) override { return base_->RemoveDir(d); }
-  Status GetFileSize(const std::string& p, uint64_t* s) override {
-    return base_->GetFileSize(p, s);
-  }
-  Status RenameFile(const std::string& f, const std::string& t) override {
-    return base_->RenameFile(f, t);
-  }
-  Status SyncDir(const std::string& d) override { return base_->SyncDir(d); }
+  SharedLockEnv(Env* base, std::string lock_path)
+      : EnvWrapper(base), lock_path_(std::move(lock_path)) {}
   Status LockFile(const std::string& p, std::unique_ptr<FileLock>* lock) override {
     if (p == lock_path_) {
       struct Held final : FileLock {};
       *lock = std::make_unique<Held>();
       return Status::OK();
     }
-    return base_->LockFile(p, lock);
+    return EnvWrapper::LockFile(p, lock);
   }
-  Status NewLogger(const std::string& p, std::shared_ptr<Logger>* r) override {
-    return base_->NewLogger(p, r);
-  }
-  uint64_t NowMicros() override { return base_->NowMicros(); }
-  void SleepForMicroseconds(uint64_t m) override { base_->SleepForMicroseconds(m); }
 
  private:
-  Env* const base_;
   const std::string lock_path_;
 };
 

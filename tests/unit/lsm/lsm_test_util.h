@@ -22,9 +22,9 @@ namespace jadedb::lsm_test {
 // Forwards to Env::Default(). ArmTableGate(n): the (n+1)-th table file created from then on
 // blocks in its first Append until ReleaseTableGate (the earlier n pass). WAL Syncs sleep
 // wal_sync_micros.
-class GateEnv final : public Env {
+class GateEnv final : public EnvWrapper {
  public:
-  GateEnv() : base_(Env::Default()) {}
+  GateEnv() : EnvWrapper(Env::Default()) {}
 
   void ArmTableGate(int pass) {
     std::lock_guard<std::mutex> l(mu_);
@@ -50,15 +50,9 @@ class GateEnv final : public Env {
   std::atomic<uint64_t> wal_sync_micros{0};
   std::atomic<int> wal_syncs{0};
 
-  Status NewSequentialFile(const std::string& p, std::unique_ptr<SequentialFile>* r) override {
-    return base_->NewSequentialFile(p, r);
-  }
-  Status NewRandomAccessFile(const std::string& p, std::unique_ptr<RandomAccessFile>* r) override {
-    return base_->NewRandomAccessFile(p, r);
-  }
   Status NewWritableFile(const std::string& p, std::unique_ptr<WritableFile>* r) override {
     std::unique_ptr<WritableFile> f;
-    Status s = base_->NewWritableFile(p, &f);
+    Status s = EnvWrapper::NewWritableFile(p, &f);
     if (!s.ok()) return s;
     bool gated = false;
     const bool is_table = EndsWith(p, ".sst");
@@ -70,31 +64,6 @@ class GateEnv final : public Env {
     *r = std::make_unique<File>(this, std::move(f), gated, is_log);
     return s;
   }
-  Status NewAppendableFile(const std::string& p, std::unique_ptr<WritableFile>* r) override {
-    return base_->NewAppendableFile(p, r);
-  }
-  bool FileExists(const std::string& p) override { return base_->FileExists(p); }
-  Status GetChildren(const std::string& d, std::vector<std::string>* n) override {
-    return base_->GetChildren(d, n);
-  }
-  Status RemoveFile(const std::string& p) override { return base_->RemoveFile(p); }
-  Status CreateDirIfMissing(const std::string& d) override { return base_->CreateDirIfMissing(d); }
-  Status RemoveDir(const std::string& d) override { return base_->RemoveDir(d); }
-  Status GetFileSize(const std::string& p, uint64_t* s) override {
-    return base_->GetFileSize(p, s);
-  }
-  Status RenameFile(const std::string& f, const std::string& t) override {
-    return base_->RenameFile(f, t);
-  }
-  Status SyncDir(const std::string& d) override { return base_->SyncDir(d); }
-  Status LockFile(const std::string& p, std::unique_ptr<FileLock>* l) override {
-    return base_->LockFile(p, l);
-  }
-  Status NewLogger(const std::string& p, std::shared_ptr<Logger>* r) override {
-    return base_->NewLogger(p, r);
-  }
-  uint64_t NowMicros() override { return base_->NowMicros(); }
-  void SleepForMicroseconds(uint64_t m) override { base_->SleepForMicroseconds(m); }
 
  private:
   static bool EndsWith(const std::string& s, const std::string& suffix) {
@@ -134,7 +103,6 @@ class GateEnv final : public Env {
     bool is_log_;
   };
 
-  Env* const base_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool gate_armed_ = false;

@@ -12,50 +12,20 @@ namespace jadedb::lsm::test {
 namespace {
 
 // Forwards to the default Env; can make the Sync of manifest files fail.
-class ManifestFaultEnv final : public Env {
+class ManifestFaultEnv final : public EnvWrapper {
  public:
+  ManifestFaultEnv() : EnvWrapper(Env::Default()) {}
   std::atomic<bool> fail_manifest_sync{false};
   std::atomic<int> manifest_syncs{0};
   std::function<void()> on_sync;  // runs inside every manifest Sync
 
-  Status NewSequentialFile(const std::string& p, std::unique_ptr<SequentialFile>* r) override {
-    return base_->NewSequentialFile(p, r);
-  }
-  Status NewRandomAccessFile(const std::string& p, std::unique_ptr<RandomAccessFile>* r) override {
-    return base_->NewRandomAccessFile(p, r);
-  }
   Status NewWritableFile(const std::string& p, std::unique_ptr<WritableFile>* r) override {
-    Status s = base_->NewWritableFile(p, r);
+    Status s = EnvWrapper::NewWritableFile(p, r);
     if (s.ok() && p.find("MANIFEST-") != std::string::npos) {
       *r = std::make_unique<File>(this, std::move(*r));
     }
     return s;
   }
-  Status NewAppendableFile(const std::string& p, std::unique_ptr<WritableFile>* r) override {
-    return base_->NewAppendableFile(p, r);
-  }
-  bool FileExists(const std::string& p) override { return base_->FileExists(p); }
-  Status GetChildren(const std::string& d, std::vector<std::string>* n) override {
-    return base_->GetChildren(d, n);
-  }
-  Status RemoveFile(const std::string& p) override { return base_->RemoveFile(p); }
-  Status CreateDirIfMissing(const std::string& d) override { return base_->CreateDirIfMissing(d); }
-  Status RemoveDir(const std::string& d) override { return base_->RemoveDir(d); }
-  Status GetFileSize(const std::string& p, uint64_t* s) override {
-    return base_->GetFileSize(p, s);
-  }
-  Status RenameFile(const std::string& f, const std::string& t) override {
-    return base_->RenameFile(f, t);
-  }
-  Status SyncDir(const std::string& d) override { return base_->SyncDir(d); }
-  Status LockFile(const std::string& p, std::unique_ptr<FileLock>* l) override {
-    return base_->LockFile(p, l);
-  }
-  Status NewLogger(const std::string& p, std::shared_ptr<Logger>* r) override {
-    return base_->NewLogger(p, r);
-  }
-  uint64_t NowMicros() override { return base_->NowMicros(); }
-  void SleepForMicroseconds(uint64_t m) override { base_->SleepForMicroseconds(m); }
 
  private:
   class File final : public WritableFile {
@@ -76,8 +46,6 @@ class ManifestFaultEnv final : public Env {
     ManifestFaultEnv* env_;
     std::unique_ptr<WritableFile> base_;
   };
-
-  Env* base_ = Env::Default();
 };
 
 class VersionSetTest : public VersionTestBase {
