@@ -10,26 +10,6 @@
 namespace jadedb::server {
 namespace {
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); i++) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool Load(CommandCall& c, std::string_view key, StoredValue* v) {
-  Status s = c.wc->Get(key, v);
-  if (!s.ok()) {
-    c.StatusError(s);
-    return false;
-  }
-  return true;
-}
-
 void Del(CommandCall& c) {
   int64_t n = 0;
   for (size_t i = 1; i < c.args.size(); i++) {

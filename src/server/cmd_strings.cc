@@ -9,27 +9,6 @@
 namespace jadedb::server {
 namespace {
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); i++) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// Reads a key; on an engine error replies and returns false.
-bool Load(CommandCall& c, std::string_view key, StoredValue* v) {
-  Status s = c.wc->Get(key, v);
-  if (!s.ok()) {
-    c.StatusError(s);
-    return false;
-  }
-  return true;
-}
-
 uint64_t MaxStringLen(CommandCall& c) {
   return std::min<uint64_t>(c.server->options().proto_max_bulk_len, kMaxValueSize - 16);
 }

@@ -104,5 +104,10 @@ inline constexpr std::string_view kErrSyntax = "ERR syntax error";
 inline constexpr std::string_view kErrWrongType =
     "WRONGTYPE Operation against a key holding the wrong kind of value";
 std::string WrongArityError(std::string_view name);
+// ASCII case-insensitive equality (command options such as EX, MATCH).
+bool EqualsNoCase(std::string_view a, std::string_view b);
+struct StoredValue;
+// Reads a key through the call's write context; on an engine error replies and returns false.
+bool Load(CommandCall& c, std::string_view key, StoredValue* v);
 
 }  // namespace jadedb::server

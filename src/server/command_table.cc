@@ -1,10 +1,31 @@
 #include <cctype>
 
 #include "server/command.h"
+#include "server/keyspace.h"
 
 namespace jadedb::server {
 
 void CommandCall::StatusError(const Status& s) { Error("ERR " + s.ToString()); }
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Load(CommandCall& c, std::string_view key, StoredValue* v) {
+  Status s = c.wc->Get(key, v);
+  if (!s.ok()) {
+    c.StatusError(s);
+    return false;
+  }
+  return true;
+}
 
 std::string WrongArityError(std::string_view name) {
   std::string lower(name);
