@@ -48,6 +48,25 @@ class WritableFile {
   virtual Status Close() = 0;
 };
 
+// A file read and written at arbitrary offsets (the B+tree engine's page files). Writes go
+// straight to the OS (no user-space buffer); Sync makes every write so far durable. Read and
+// Write may be called from several threads at once on distinct byte ranges.
+class RandomRWFile {
+ public:
+  virtual ~RandomRWFile() = default;
+  // Reads up to n bytes at offset into scratch and points *result at what was read (fewer
+  // bytes at end of file; empty past it).
+  virtual Status Read(uint64_t offset, size_t n, std::string_view* result, char* scratch) const = 0;
+  // Writes data at offset, extending the file when it ends before offset + data.size().
+  virtual Status Write(uint64_t offset, std::string_view data) = 0;
+  // Makes every write so far durable (fdatasync).
+  virtual Status Sync() = 0;
+  // Releases the descriptor; later calls fail. The destructor closes too.
+  virtual Status Close() = 0;
+  // The file's current size in bytes.
+  virtual Status GetSize(uint64_t* size) const = 0;
+};
+
 // Held while a DB directory is open; released when destroyed.
 class FileLock {
  public:
@@ -81,6 +100,11 @@ class Env {
   // Opens path for appending, creating it when absent.
   virtual Status NewAppendableFile(const std::string& path,
                                    std::unique_ptr<WritableFile>* result) = 0;
+  // Opens path for reading and writing at any offset, creating it (empty) when absent; an
+  // existing file keeps its contents. A newly created file's name is durable only after
+  // SyncDir of its directory.
+  virtual Status NewRandomRWFile(const std::string& path,
+                                 std::unique_ptr<RandomRWFile>* result) = 0;
 
   virtual bool FileExists(const std::string& path) = 0;
   // Names (not paths) of the entries in dir, without "." and "..".
@@ -126,6 +150,9 @@ class EnvWrapper : public Env {
   Status NewAppendableFile(const std::string& path,
                            std::unique_ptr<WritableFile>* result) override {
     return target_->NewAppendableFile(path, result);
+  }
+  Status NewRandomRWFile(const std::string& path, std::unique_ptr<RandomRWFile>* result) override {
+    return target_->NewRandomRWFile(path, result);
   }
   bool FileExists(const std::string& path) override { return target_->FileExists(path); }
   Status GetChildren(const std::string& dir, std::vector<std::string>* names) override {

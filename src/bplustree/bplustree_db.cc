@@ -64,7 +64,28 @@ class BatchApplier final : public WriteBatch::Handler {
 }  // namespace
 
 Status ValidateBPlusTreeOptions(const Options& options) {
-  (void)options;  // the public Options has no B+tree settings yet; defaults apply
+  const jadedb::BPlusTreeOptions& o = options.bplustree;
+  const bool power_of_two = o.page_size != 0 && (o.page_size & (o.page_size - 1)) == 0;
+  if (!power_of_two || o.page_size < (4u << 10) || o.page_size > (64u << 10)) {
+    return Status::InvalidArgument("bplustree.page_size must be a power of two in [4096, 65536]",
+                                   std::to_string(o.page_size));
+  }
+  if (o.segment_file_bytes < 16ull * o.page_size || o.segment_file_bytes % o.page_size != 0) {
+    return Status::InvalidArgument(
+        "bplustree.segment_file_bytes must be a multiple of page_size and at least 16 pages",
+        std::to_string(o.segment_file_bytes));
+  }
+  if (o.buffer_pool_partitions == 0 || o.buffer_pool_partitions > 1024) {
+    return Status::InvalidArgument("bplustree.buffer_pool_partitions must be in [1, 1024]",
+                                   std::to_string(o.buffer_pool_partitions));
+  }
+  // Each partition needs room for the pages one operation pins at once (a root-to-leaf path
+  // plus a split's siblings), so the pool is never too small to make progress.
+  const uint64_t min_pool = 64ull * o.page_size;
+  if (o.buffer_pool_size < min_pool) {
+    return Status::InvalidArgument("bplustree.buffer_pool_size must be at least 64 pages",
+                                   std::to_string(o.buffer_pool_size));
+  }
   return Status::OK();
 }
 
@@ -85,14 +106,24 @@ Status OpenBPlusTreeDB(const Options& options, const std::string& path, std::uni
   std::unique_ptr<BPlusTreeDB> impl(new BPlusTreeDB());
   Env* base = options.env != nullptr ? options.env : Env::Default();
   impl->env_ = std::make_unique<SharedLockEnv>(base, path + "/LOCK");
+  const jadedb::BPlusTreeOptions& po = options.bplustree;
   BPlusTreeOptions bo;
   bo.env = impl->env_.get();
   bo.info_log = options.info_log.get();
+  bo.page_size = po.page_size;
+  bo.segment_file_bytes = po.segment_file_bytes;
+  bo.buffer_pool_bytes = po.buffer_pool_size;
+  bo.buffer_pool_partitions = po.buffer_pool_partitions;
+  bo.checkpoint_interval_ms = po.checkpoint_interval_ms;
+  bo.checkpoint_wal_bytes = po.checkpoint_wal_bytes;
+  bo.double_write = po.double_write;
   Status s = StorageEngine::Open(bo, path, &impl->storage_);
   if (!s.ok()) return s;
   impl->ahi_ = std::make_unique<AdaptiveHashIndex>();
+  impl->ahi_->SetEnabled(po.adaptive_hash_index);
   BufferPool* pool = impl->storage_->buffer_pool();
   impl->prefetcher_ = std::make_unique<Prefetcher>([pool](PageId id) { pool->Prefetch(id); });
+  impl->prefetcher_->SetEnabled(po.read_ahead);
   impl->tree_ =
       std::make_unique<Tree>(impl->storage_.get(), impl->ahi_.get(), impl->prefetcher_.get());
   s = impl->tree_->Init();
@@ -127,6 +158,9 @@ Status BPlusTreeDB::Write(const WriteOptions& options, WriteBatch* updates) {
   if (updates == nullptr) return Status::InvalidArgument("null WriteBatch");
   {
     std::lock_guard<std::mutex> l(write_mu_);
+    // Read-only after a failed write that cannot be taken back (see StorageEngine).
+    Status error = storage_->background_error();
+    if (!error.ok()) return error;
     if (!live_iterators_.empty()) {
       Status s = RecordUndo(*updates);
       if (!s.ok()) return s;
@@ -142,9 +176,18 @@ Status BPlusTreeDB::Write(const WriteOptions& options, WriteBatch* updates) {
     // Commit without waiting for the fsync under the write mutex, so that concurrent sync
     // writers share one WAL sync below (group commit).
     s = mtr.Commit(/*sync=*/false);
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      // The log refused the commit (it is rolled back): the WAL's contents past the last good
+      // record are unknown, so no later write may be appended to it.
+      storage_->RecordBackgroundError(s);
+      return s;
+    }
   }
-  return options.sync ? storage_->SyncWal() : Status::OK();
+  if (!options.sync) return Status::OK();
+  Status s = storage_->SyncWal();
+  // After a failed fsync the kernel may have dropped the log's dirty pages: stop writing.
+  storage_->RecordBackgroundError(s);
+  return s;
 }
 
 Status BPlusTreeDB::Get(const ReadOptions& options, std::string_view key, std::string* value) {
@@ -201,6 +244,8 @@ std::string BPlusTreeDB::StatsText() {
   add("tree-height", std::to_string(tree_->Height()));
   add("tree.splits", std::to_string(tree_->splits()));
   add("tree.merges", std::to_string(tree_->merges()));
+  add("tree.leaf-borrows", std::to_string(tree_->leaf_borrows()));
+  add("tree.internal-borrows", std::to_string(tree_->internal_borrows()));
   add("tree.restarts", std::to_string(tree_->restarts()));
   add("ahi.enabled", ahi_->enabled() ? "1" : "0");
   add("ahi.hits", std::to_string(a.hits));
@@ -218,6 +263,11 @@ std::string BPlusTreeDB::StatsText() {
 bool BPlusTreeDB::GetProperty(std::string_view name, std::string* value) {
   if (name == "jadedb.stats") {
     *value = StatsText();
+    return true;
+  }
+  if (name == "jadedb.background-error") {
+    // As the LSM engine: "OK", or the Status that put the DB in its read-only error state.
+    *value = storage_->background_error().ToString();
     return true;
   }
   constexpr std::string_view kPrefix = "jadedb.";

@@ -157,6 +157,7 @@ struct BufferPool::Impl {
   std::atomic<uint64_t> hits{0}, misses{0}, evictions{0}, flushes{0}, prefetches{0};
   std::mutex flush_mu;  // one flush batch at a time (the double-write file is shared)
   std::function<void(PageId, Lsn)> before_write_hook;
+  std::function<void(const Status&)> flush_error_handler;
 
   std::mutex bg_mu;
   std::condition_variable bg_cv;
@@ -628,7 +629,10 @@ Status BufferPool::FlushFrames(const std::vector<Frame*>& frames) {
     // Synced before the next batch reuses the double-write file.
     if (s.ok()) s = page_file_->Sync();
   }
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    if (impl_->flush_error_handler) impl_->flush_error_handler(s);
+    return s;
+  }
   impl_->flushes += copies.size();
   for (Copy& c : copies) {
     Partition& p = *impl_->parts[c.frame->partition];
@@ -721,6 +725,11 @@ void BufferPool::SetBeforeWriteHook(std::function<void(PageId, Lsn)> hook) {
   impl_->before_write_hook = std::move(hook);
 }
 
+void BufferPool::SetFlushErrorHandler(std::function<void(const Status&)> handler) {
+  std::lock_guard<std::mutex> fl(impl_->flush_mu);
+  impl_->flush_error_handler = std::move(handler);
+}
+
 void BufferPool::EvictAllClean() {
   for (auto& part : impl_->parts) {
     std::lock_guard<std::mutex> l(part->mu);
@@ -749,7 +758,8 @@ void BufferPool::StartBackground() {
         impl_->bg_cv.wait_for(l, std::chrono::milliseconds(options_.flusher_interval_ms));
         if (impl_->stop) break;
         l.unlock();
-        // Errors stay in the pages' dirty state; the next checkpoint or eviction reports them.
+        // A failure reaches the flush error handler (the engine's error state); the pages
+        // stay dirty.
         FlushDirty(UINT64_MAX, 1024);
         l.lock();
       }

@@ -169,6 +169,11 @@ class BufferPool {
   // Starts the background flusher (every options.flusher_interval_ms) and prefetch threads.
   void StartBackground();
   void StopBackground();
+  // Called with the Status of every failed page flush (WAL sync, double-write, page write or
+  // data-file sync; from the flusher, an eviction or a checkpoint), outside partition mutexes.
+  // The pages stay dirty; the storage engine turns the failure into its read-only error state.
+  // Set before StartBackground.
+  void SetFlushErrorHandler(std::function<void(const Status&)> handler);
   // Test hook run before each in-place page write with the page id and the page LSN; tests
   // assert Wal::durable_lsn() >= page LSN there (the WAL rule).
   void SetBeforeWriteHook(std::function<void(PageId, Lsn)> hook);

@@ -29,6 +29,13 @@ Status DoubleWrite::WriteBatch(const std::vector<std::pair<PageId, const char*>>
   if (s.ok()) s = f->Append(buf_);
   if (s.ok()) s = f->Sync();
   if (s.ok()) s = f->Close();
+  // The file's name must be durable too before any in-place write relies on the copy: a power
+  // loss would otherwise delete a newly created doublewrite.jdb and leave a torn page with
+  // nothing to repair it from. Once per process (rewriting an existing file keeps its name).
+  if (s.ok() && !name_durable_) {
+    s = env_->SyncDir(dir_);
+    name_durable_ = s.ok();
+  }
   return s;
 }
 

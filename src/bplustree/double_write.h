@@ -30,8 +30,8 @@ class DoubleWrite {
  public:
   DoubleWrite(Env* env, std::string dir, uint32_t page_size);
 
-  // Writes sealed pages (id, bytes) to doublewrite.jdb and syncs it. At most
-  // kDoubleWriteBatchPages pages.
+  // Writes sealed pages (id, bytes) to doublewrite.jdb and syncs it (and, the first time, its
+  // directory entry). At most kDoubleWriteBatchPages pages.
   Status WriteBatch(const std::vector<std::pair<PageId, const char*>>& pages);
 
   // For each valid page copy in doublewrite.jdb whose in-place page fails verification
@@ -46,6 +46,7 @@ class DoubleWrite {
   const std::string dir_;
   const uint32_t page_size_;
   std::string buf_;
+  bool name_durable_ = false;  // SyncDir done since this object created or rewrote the file
 };
 
 }  // namespace jadedb::bplustree

@@ -184,16 +184,22 @@ Status MiniTxn::Commit(bool sync) {
     return s;
   }
   commit_lsn_ = records.back().lsn;
+  // The records reach the OS before the latches go, even without sync: an acknowledged commit
+  // survives a crash of the process (WriteOptions::sync = false promises that), and a commit
+  // the log refused (ENOSPC, EIO) is rolled back before any reader could see its pages.
+  s = engine->wal()->WriteTo(commit_lsn_);
+  if (!s.ok()) {
+    pending_free_ = std::move(pending_free);
+    Abort();
+    return s;
+  }
   ReleaseAll();
   Reset();
   if (!pending_free.empty()) {
     s = engine->free_list()->Free(pending_free);
     if (!s.ok()) return s;
   }
-  // Even without sync the records reach the OS before Commit returns, so an acknowledged
-  // commit survives a crash of the process (WriteOptions::sync = false promises that).
-  s = sync ? engine->wal()->FlushTo(commit_lsn_) : engine->wal()->WriteTo(commit_lsn_);
-  return s;
+  return sync ? engine->wal()->FlushTo(commit_lsn_) : Status::OK();
 }
 
 void MiniTxn::Abort() {

@@ -1,6 +1,9 @@
 #include "bplustree/page_file.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
+#include <string_view>
 
 #include "util/coding.h"
 
@@ -32,8 +35,12 @@ Status PageFile::GetFile(uint64_t segment, RandomRWFile** file) const {
   std::lock_guard<std::mutex> l(mu_);
   if (segment >= files_.size()) files_.resize(segment + 1);
   if (!files_[segment]) {
-    Status s = NewRandomRWFile(env_, dir_ + "/" + SegmentName(segment), &files_[segment]);
+    const std::string path = dir_ + "/" + SegmentName(segment);
+    const bool created = !env_->FileExists(path);
+    Status s = env_->NewRandomRWFile(path, &files_[segment]);
     if (!s.ok()) return s;
+    // The new name must reach the disk before pages written into the file count as durable.
+    if (created) dir_unsynced_ = true;
   }
   *file = files_[segment].get();
   return Status::OK();
@@ -43,11 +50,12 @@ Status PageFile::ReadPageRaw(PageId id, char* buf, bool* exists) const {
   RandomRWFile* f;
   Status s = GetFile(id / pages_per_segment_, &f);
   if (!s.ok()) return s;
-  size_t got = 0;
-  s = f->Read(PageOffset(id), page_size_, buf, &got);
+  std::string_view got;
+  s = f->Read(PageOffset(id), page_size_, &got, buf);
   if (!s.ok()) return s;
-  *exists = got > 0;
-  if (got < page_size_) std::memset(buf + got, 0, page_size_ - got);
+  if (got.data() != buf) std::memmove(buf, got.data(), got.size());
+  *exists = !got.empty();
+  if (got.size() < page_size_) std::memset(buf + got.size(), 0, page_size_ - got.size());
   return Status::OK();
 }
 
@@ -66,7 +74,7 @@ Status PageFile::WritePage(PageId id, const char* buf) {
   RandomRWFile* f;
   Status s = GetFile(seg, &f);
   if (!s.ok()) return s;
-  s = f->Write(PageOffset(id), buf, page_size_);
+  s = f->Write(PageOffset(id), std::string_view(buf, page_size_));
   if (!s.ok()) return s;
   std::lock_guard<std::mutex> l(mu_);
   unsynced_.insert(seg);
@@ -75,9 +83,21 @@ Status PageFile::WritePage(PageId id, const char* buf) {
 
 Status PageFile::Sync() {
   std::set<uint64_t> segs;
+  bool sync_dir;
   {
     std::lock_guard<std::mutex> l(mu_);
     segs.swap(unsynced_);
+    sync_dir = dir_unsynced_;
+    dir_unsynced_ = false;
+  }
+  if (sync_dir) {
+    Status s = env_->SyncDir(dir_);
+    if (!s.ok()) {
+      std::lock_guard<std::mutex> l(mu_);
+      unsynced_.insert(segs.begin(), segs.end());
+      dir_unsynced_ = true;
+      return s;
+    }
   }
   for (uint64_t seg : segs) {
     RandomRWFile* f;
@@ -147,13 +167,15 @@ Status DecodeMetaPage(const char* page, size_t page_size, PageId copy, MetaPage*
 Status PageFile::ReadMeta(Env* env, const std::string& dir, MetaPage* meta) {
   const std::string path = dir + "/" + SegmentName(0);
   if (!env->FileExists(path)) return Status::NotFound("no meta page in " + dir);
-  std::unique_ptr<RandomRWFile> f;
-  Status s = NewRandomRWFile(env, path, &f);
+  std::unique_ptr<RandomAccessFile> f;
+  Status s = env->NewRandomAccessFile(path, &f);
   if (!s.ok()) return s;
   std::string buf(2 * kMaxPageSize, '\0');
-  size_t got = 0;
-  s = f->Read(0, buf.size(), buf.data(), &got);
+  std::string_view got;
+  s = f->Read(0, buf.size(), &got, buf.data());
   if (!s.ok()) return s;
+  if (got.data() != buf.data()) std::memmove(buf.data(), got.data(), got.size());
+  std::memset(buf.data() + got.size(), 0, buf.size() - got.size());
   if (IsZeroPage(buf.data(), buf.size())) return Status::NotFound("no meta page in " + dir);
   // The page size is recorded in the meta page itself: try every legal size.
   bool found = false;

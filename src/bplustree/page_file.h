@@ -4,6 +4,10 @@
 // write goes to the copy the previous write did not use and carries a higher sequence, so a
 // torn meta write always leaves the other copy valid. Formats: docs/formats/bplustree-page.md.
 //
+// All file I/O goes through the Env (Env::NewRandomRWFile), so test Envs can fail it and
+// simulate power loss. A segment file created by a write is made durable in the directory
+// (SyncDir) by the next Sync, before any page in it counts as durable.
+//
 // Thread safety: all methods are thread-safe (segment files are opened under a mutex; reads
 // and writes of distinct pages proceed in parallel).
 #pragma once
@@ -16,7 +20,6 @@
 #include <vector>
 
 #include "bplustree/page.h"
-#include "bplustree/rw_file.h"
 #include "jadedb/env.h"
 #include "jadedb/status.h"
 
@@ -82,6 +85,8 @@ class PageFile {
   mutable std::mutex mu_;
   mutable std::vector<std::unique_ptr<RandomRWFile>> files_;
   std::set<uint64_t> unsynced_;
+  // A segment file was created since the last successful directory sync.
+  mutable bool dir_unsynced_ = false;  // guarded by mu_ (set by GetFile, which is const)
 };
 
 // Meta page encoding (exposed for tests).

@@ -90,6 +90,7 @@ Status StorageEngine::OpenImpl() {
   }
   pool_ = std::make_unique<BufferPool>(options_, page_size_, page_file_.get(), wal_.get(),
                                        double_write_.get());
+  pool_->SetFlushErrorHandler([this](const Status& error) { RecordBackgroundError(error); });
   free_list_ = std::make_unique<FreeList>(this, rr.free_head, rr.page_count, rr.free_count);
   pool_->SetFreeList(free_list_.get());
 
@@ -121,6 +122,10 @@ Status StorageEngine::Close() {
   Status s;
   if (checkpointer_) checkpointer_->Stop();
   if (pool_) pool_->StopBackground();
+  // In the error state nothing more is written: recovery on the next open starts from the
+  // last good checkpoint and the WAL.
+  Status error = background_error();
+  if (!error.ok()) return error;
   if (checkpointer_ && pool_ && wal_) s = checkpointer_->Run();
   return s;
 }
@@ -130,7 +135,26 @@ MiniTxn StorageEngine::Begin() { return MiniTxn(this); }
 uint64_t StorageEngine::PageCount() const { return free_list_->page_count(); }
 uint64_t StorageEngine::FreePageCount() const { return free_list_->free_count(); }
 
-Status StorageEngine::Checkpoint() { return checkpointer_->Run(); }
+Status StorageEngine::Checkpoint() {
+  Status s = background_error();
+  if (!s.ok()) return s;
+  return checkpointer_->Run();
+}
+
+Status StorageEngine::background_error() const {
+  std::lock_guard<std::mutex> l(error_mu_);
+  return background_error_;
+}
+
+void StorageEngine::RecordBackgroundError(const Status& s) {
+  if (s.ok()) return;
+  {
+    std::lock_guard<std::mutex> l(error_mu_);
+    if (!background_error_.ok()) return;
+    background_error_ = s;
+  }
+  Log(options_.info_log, "background error, writes stopped: %s", s.ToString().c_str());
+}
 
 Status StorageEngine::SyncWal() { return wal_->Sync(); }
 
@@ -164,7 +188,9 @@ Status StorageEngine::WriteMetaPage(Lsn checkpoint_lsn, Lsn redo_start, const Me
   m.checkpoint_lsn = checkpoint_lsn;
   m.redo_start = redo_start;
   m.next_mtr_id = next_mtr_id_.load();
-  return page_file_->WriteMeta(m);
+  Status s = page_file_->WriteMeta(m);
+  RecordBackgroundError(s);
+  return s;
 }
 
 bool StorageEngine::GetProperty(std::string_view name, std::string* value) const {
@@ -187,6 +213,9 @@ bool StorageEngine::GetProperty(std::string_view name, std::string* value) const
       {"bplustree.wal.syncs", wal_->syncs()},
       {"bplustree.wal.segments", wal_->segment_count()},
       {"bplustree.checkpoints", checkpointer_->checkpoints()},
+      // What recovery did on this open (torn pages put back from doublewrite.jdb, redo).
+      {"bplustree.recovery.pages-repaired", recovery_stats_.pages_repaired},
+      {"bplustree.recovery.pages-redone", recovery_stats_.pages_redone},
   };
   if (name == "bplustree.stats") {
     value->clear();

@@ -83,6 +83,15 @@ class StorageEngine {
   // Makes every committed mini-txn durable (one fsync of the WAL).
   Status SyncWal();
 
+  // The read-only error state. The first failure of a write the store cannot take back (a
+  // page flush by the flusher, an eviction or a checkpoint; a meta-page write; a WAL write or
+  // sync reported by the DB) is kept here; from then on writes and checkpoints return it, and
+  // Close writes nothing, while reads go on. OK while healthy. Reopening the store (on a
+  // healthy disk) recovers from the WAL and clears it.
+  Status background_error() const;
+  // Keeps s (when not OK) unless an error is already kept; logs it.
+  void RecordBackgroundError(const Status& s);
+
   // "bplustree.buffer-pool.hits" etc. False when name is unknown. See GetProperty in
   // storage_engine.cc for the list; "bplustree.stats" gives all of them, one per line.
   bool GetProperty(std::string_view name, std::string* value) const;
@@ -128,6 +137,8 @@ class StorageEngine {
   uint64_t segment_file_bytes_ = 0;
   RecoveryStats recovery_stats_;
   bool closed_ = false;
+  mutable std::mutex error_mu_;  // a leaf lock: nothing is called while holding it
+  Status background_error_;      // guarded by error_mu_
 };
 
 }  // namespace jadedb::bplustree

@@ -2,6 +2,7 @@
 // (see the header for what is durable when).
 #include "util/fault_injection_env.h"
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 #include <string_view>
@@ -29,6 +30,8 @@ const char* FaultOpName(FaultOp op) {
       return "syncdir";
     case FaultOp::kRemove:
       return "remove";
+    case FaultOp::kWrite:
+      return "write";
     case FaultOp::kNumOps:
       break;
   }
@@ -166,6 +169,82 @@ class FaultWritableFile final : public WritableFile {
   FaultInjectionEnv* const env_;
   const std::string path_;
   std::unique_ptr<WritableFile> base_;
+  std::shared_ptr<FaultInjectionEnv::Node> node_;
+};
+
+// Page writes and reads at offsets. A write records, in the node, the bytes it overwrote below
+// the durable size, which SimulatePowerLoss puts back unless a Sync came in between.
+class FaultRandomRWFile final : public RandomRWFile {
+ public:
+  FaultRandomRWFile(FaultInjectionEnv* env, std::string path, std::unique_ptr<RandomRWFile> base,
+                    std::shared_ptr<FaultInjectionEnv::Node> node)
+      : env_(env), path_(std::move(path)), base_(std::move(base)), node_(std::move(node)) {}
+
+  Status Read(uint64_t offset, size_t n, std::string_view* result, char* scratch) const override {
+    FaultKind kind = FaultKind::kIOError;
+    const bool fail = env_->ShouldFail(FaultOp::kRead, path_, &kind);
+    if (fail && kind != FaultKind::kCorruptRead) {
+      *result = {};
+      return env_->FaultStatus(FaultOp::kRead, path_, kind);
+    }
+    Status s = base_->Read(offset, n, result, scratch);
+    if (s.ok() && fail && !result->empty()) {
+      if (result->data() != scratch) std::memmove(scratch, result->data(), result->size());
+      env_->FlipRandomBit(scratch, result->size());
+      *result = std::string_view(scratch, result->size());
+    }
+    return s;
+  }
+
+  Status Write(uint64_t offset, std::string_view data) override {
+    if (!env_->IsFilesystemActive()) return env_->InactiveStatus(path_);
+    FaultKind kind = FaultKind::kIOError;
+    const bool fail = env_->ShouldFail(FaultOp::kWrite, path_, &kind);
+    const bool partial = fail && (kind == FaultKind::kShortWrite || kind == FaultKind::kTornWrite);
+    if (fail && !partial) return env_->FaultStatus(FaultOp::kWrite, path_, kind);
+    // A short or torn write gets a prefix of the data to the file before it fails.
+    const std::string_view written =
+        partial ? data.substr(0, env_->RandomLength(data.size())) : data;
+    Status s;
+    {
+      std::lock_guard<std::mutex> l(node_->rw_mu);
+      const bool torn = partial && kind == FaultKind::kTornWrite;
+      std::string old;
+      const uint64_t durable = env_->SyncedSize(node_);
+      if (!torn && offset < durable) {
+        // Keep what the write replaces within the durable size: a power loss puts it back.
+        old.resize(std::min<uint64_t>(written.size(), durable - offset));
+        std::string_view got;
+        s = base_->Read(offset, old.size(), &got, old.data());
+        if (s.ok()) old = std::string(got);
+      }
+      if (s.ok()) s = base_->Write(offset, written);
+      if (s.ok()) env_->OnWritten(node_, offset, std::move(old), written, torn);
+    }
+    if (!partial) return s;
+    if (kind == FaultKind::kTornWrite) env_->SetFilesystemActive(false);
+    return env_->FaultStatus(FaultOp::kWrite, path_, kind);
+  }
+
+  Status Sync() override {
+    if (!env_->IsFilesystemActive()) return env_->InactiveStatus(path_);
+    FaultKind kind = FaultKind::kIOError;
+    if (env_->ShouldFail(FaultOp::kSync, path_, &kind)) {
+      return env_->FaultStatus(FaultOp::kSync, path_, kind);  // the writes stay not durable
+    }
+    std::lock_guard<std::mutex> l(node_->rw_mu);
+    Status s = env_->SkipRealSync() ? Status::OK() : base_->Sync();
+    if (s.ok()) env_->OnSynced(node_);
+    return s;
+  }
+
+  Status Close() override { return base_->Close(); }
+  Status GetSize(uint64_t* size) const override { return base_->GetSize(size); }
+
+ private:
+  FaultInjectionEnv* const env_;
+  const std::string path_;
+  std::unique_ptr<RandomRWFile> base_;
   std::shared_ptr<FaultInjectionEnv::Node> node_;
 };
 
@@ -356,12 +435,35 @@ void FaultInjectionEnv::OnAppended(const std::shared_ptr<Node>& node, uint64_t n
 void FaultInjectionEnv::OnSynced(const std::shared_ptr<Node>& node) {
   std::lock_guard<std::mutex> l(mu_);
   node->synced = node->size;
+  node->overwrites.clear();
+  node->torn.clear();
+}
+
+uint64_t FaultInjectionEnv::SyncedSize(const std::shared_ptr<Node>& node) const {
+  std::lock_guard<std::mutex> l(mu_);
+  return node->synced;
+}
+
+void FaultInjectionEnv::OnWritten(const std::shared_ptr<Node>& node, uint64_t offset,
+                                  std::string old, std::string_view written, bool torn) {
+  std::lock_guard<std::mutex> l(mu_);
+  node->size = std::max<uint64_t>(node->size, offset + written.size());
+  if (torn) {
+    if (!written.empty()) node->torn.emplace_back(offset, std::string(written));
+  } else if (!old.empty()) {
+    // Bytes past the durable size need no record: the file is cut back to it.
+    node->overwrites.push_back({offset, std::move(old), written.size()});
+  }
 }
 
 uint64_t FaultInjectionEnv::UnsyncedBytes(const std::string& path) const {
   std::lock_guard<std::mutex> l(mu_);
   auto it = current_.find(path);
-  return it == current_.end() ? 0 : it->second->size - it->second->synced;
+  if (it == current_.end()) return 0;
+  const Node& node = *it->second;
+  uint64_t bytes = node.size > node.synced ? node.size - node.synced : 0;
+  for (const Node::Overwrite& w : node.overwrites) bytes += w.old.size();
+  return bytes;
 }
 
 size_t FaultInjectionEnv::PendingDirEntries() const {
@@ -411,6 +513,7 @@ void FaultInjectionEnv::SaveIfDurablyNamedLocked(const std::string& path,
     if (durable_node == node) {
       // Best effort: a read error leaves the saved contents empty.
       ReadPrefix(path, node->synced, &node->saved);
+      UndoOverwritesLocked(*node, UnsyncedTail::kDrop, &node->saved);
       node->saved_valid = true;
       return;
     }
@@ -440,7 +543,45 @@ Status FaultInjectionEnv::DurableContentsLocked(const std::shared_ptr<Node>& nod
   if (tail_mode_ == UnsyncedTail::kGarbage) {
     for (uint64_t i = 0; i < tail; ++i) out->push_back(static_cast<char>(rnd_.Next()));
   }
+  UndoOverwritesLocked(*node, tail_mode_, out);
   return Status::OK();
+}
+
+void FaultInjectionEnv::UndoOverwritesLocked(const Node& node, UnsyncedTail mode,
+                                             std::string* contents) {
+  // Newest first, so that where writes overlap the oldest one's saved bytes (the durable
+  // ones) end up in place when all are undone.
+  for (auto it = node.overwrites.rbegin(); it != node.overwrites.rend(); ++it) {
+    if (it->offset >= contents->size()) continue;
+    const size_t n = std::min<uint64_t>(it->old.size(), contents->size() - it->offset);
+    size_t kept = 0;  // leading bytes of the write that reached the disk
+    if (mode != UnsyncedTail::kDrop) {
+      switch (rnd_.Uniform(3)) {
+        case 0:
+          break;  // undone
+        case 1:
+          kept = n;  // written back by the OS before the power went
+          break;
+        default:
+          kept = rnd_.Uniform(n);  // torn part-way
+          break;
+      }
+    }
+    if (kept == n) continue;
+    char* dst = contents->data() + it->offset + kept;
+    const size_t rest = n - kept;
+    if (kept == 0 || mode == UnsyncedTail::kRandomPrefix || mode == UnsyncedTail::kDrop) {
+      std::memcpy(dst, it->old.data() + kept, rest);
+    } else if (mode == UnsyncedTail::kZeros) {
+      std::memset(dst, 0, rest);
+    } else {
+      for (size_t i = 0; i < rest; ++i) dst[i] = static_cast<char>(rnd_.Next());
+    }
+  }
+  for (const auto& [offset, bytes] : node.torn) {
+    if (contents->size() < offset + bytes.size()) contents->resize(offset + bytes.size(), '\0');
+    contents->replace(offset, bytes.size(), bytes);
+  }
 }
 
 Status FaultInjectionEnv::SimulatePowerLoss() {
@@ -455,7 +596,9 @@ Status FaultInjectionEnv::SimulatePowerLoss() {
       if (cur != current_.end()) plan.emplace_back(path, nullptr);  // creation not durable
       continue;
     }
-    if (same && node->size == node->synced) continue;  // nothing to undo
+    if (same && node->size == node->synced && node->overwrites.empty() && node->torn.empty()) {
+      continue;  // nothing to undo
+    }
     auto contents = std::make_unique<std::string>();
     Status s = DurableContentsLocked(node, contents.get());
     if (!s.ok()) return s;
@@ -535,6 +678,23 @@ Status FaultInjectionEnv::NewAppendableFile(const std::string& path,
   std::shared_ptr<Node>& node = current_[path];
   if (node == nullptr) node = std::make_shared<Node>();
   *result = std::make_unique<FaultWritableFile>(this, path, std::move(file), node);
+  return s;
+}
+
+Status FaultInjectionEnv::NewRandomRWFile(const std::string& path,
+                                          std::unique_ptr<RandomRWFile>* result) {
+  // After the "crash" an existing file may still be opened (for reading); none is created.
+  if (!IsFilesystemActive() && !base_->FileExists(path)) return InactiveStatus(path);
+  FaultKind kind = FaultKind::kIOError;
+  if (ShouldFail(FaultOp::kCreate, path, &kind)) return FaultStatus(FaultOp::kCreate, path, kind);
+  std::lock_guard<std::mutex> l(mu_);
+  TrackExistingLocked(path);
+  std::unique_ptr<RandomRWFile> file;
+  Status s = base_->NewRandomRWFile(path, &file);
+  if (!s.ok()) return s;
+  std::shared_ptr<Node>& node = current_[path];
+  if (node == nullptr) node = std::make_shared<Node>();
+  *result = std::make_unique<FaultRandomRWFile>(this, path, std::move(file), node);
   return s;
 }
 

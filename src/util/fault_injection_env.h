@@ -1,8 +1,9 @@
 // FaultInjectionEnv: an Env wrapper for tests that (1) injects I/O faults (failed fsync, ENOSPC,
 // EIO, short and torn writes, failed renames/creations/directory syncs) into chosen files and
 // operations, and (2) simulates a power loss: it tracks what the DB made durable with
-// WritableFile::Sync and Env::SyncDir, and SimulatePowerLoss() rewinds the directory to exactly
-// that state, so a missing fsync of a file or of a directory shows up as lost data in a test.
+// WritableFile::Sync, RandomRWFile::Sync and Env::SyncDir, and SimulatePowerLoss() rewinds the
+// directory to exactly that state, so a missing fsync of a file or of a directory shows up as
+// lost data in a test.
 // Modelled on RocksDB's FaultInjectionTestFS and SQLite's I/O-error tests.
 //
 // Thread safety: every method may be called from several threads at once (one internal mutex).
@@ -10,6 +11,9 @@
 //
 // Durability model (what SimulatePowerLoss keeps):
 //  - A file's contents are durable up to the size it had at its last successful Sync().
+//  - A RandomRWFile write over bytes that were durable is undone at a power loss unless the file
+//    was synced after it (the env keeps the bytes it overwrote); a torn write (FaultKind::
+//    kTornWrite) is the exception: the prefix it wrote is what the disk holds afterwards.
 //  - A file's directory entry (its creation, a rename onto it, its deletion) is durable once
 //    SyncDir() of its directory succeeded afterwards. A file created and never SyncDir'ed
 //    vanishes; a rename not made durable is undone (the target gets back its previous durable
@@ -27,6 +31,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "jadedb/env.h"
@@ -36,24 +42,28 @@ namespace jadedb {
 
 // The operations a fault can be attached to.
 enum class FaultOp : int {
-  kCreate = 0,  // NewWritableFile / NewAppendableFile
+  kCreate = 0,  // NewWritableFile / NewAppendableFile / NewRandomRWFile (which may create)
   kOpenRead,    // NewSequentialFile / NewRandomAccessFile
-  kRead,        // SequentialFile::Read / RandomAccessFile::Read
+  kRead,        // SequentialFile / RandomAccessFile / RandomRWFile ::Read
   kAppend,      // WritableFile::Append
   kFlush,       // WritableFile::Flush
-  kSync,        // WritableFile::Sync (fsync/fdatasync)
+  kSync,        // WritableFile::Sync / RandomRWFile::Sync (fsync/fdatasync)
   kRename,      // Env::RenameFile (matched against the target name)
   kSyncDir,     // Env::SyncDir (matched against the directory path)
   kRemove,      // Env::RemoveFile
+  kWrite,       // RandomRWFile::Write (pwrite at an offset)
   kNumOps
 };
 
 // What an injected fault does. Every kind makes the call return a non-OK Status.
 enum class FaultKind : int {
   kIOError = 0,  // EIO; nothing happens (for kSync: the data stays not durable)
-  kNoSpace,      // ENOSPC "No space left on device"; nothing is written (kAppend/kFlush/kCreate)
-  kShortWrite,   // kAppend: a prefix of the data reaches the file, then IOError
-  kTornWrite,    // kAppend: a prefix reaches the file, then the filesystem goes inactive ("crash")
+  kNoSpace,      // ENOSPC "No space left on device"; nothing is written (kAppend/kWrite/...)
+  kShortWrite,   // kAppend/kWrite: a prefix of the data reaches the file, then IOError
+  // kAppend/kWrite: a prefix reaches the file, then the filesystem goes inactive ("crash").
+  // For kWrite the prefix is durable at once: after SimulatePowerLoss the written range holds
+  // that prefix followed by its previous contents (a torn page).
+  kTornWrite,
   kCorruptRead,  // kRead: the call succeeds but one bit of the returned data is flipped
   kNumKinds
 };
@@ -81,7 +91,11 @@ struct FaultRule {
   uint64_t seed = 1;  // for kProbability
 };
 
-// What SimulatePowerLoss leaves in the part of a file written after its last Sync.
+// What SimulatePowerLoss leaves in the part of a file written after its last Sync. For the
+// unsynced overwrites of a RandomRWFile (bytes that were durable, written again), each write
+// is undone with kDrop; with the other modes each is independently undone, kept (the OS wrote
+// it back), or torn: a random-length prefix of it kept, the rest undone (kRandomPrefix), or
+// zeroed (kZeros) or random (kGarbage).
 enum class UnsyncedTail {
   kDrop,          // nothing: the file ends at its last synced size
   kRandomPrefix,  // a random-length prefix of the unsynced data, as written (the OS flushed some)
@@ -153,6 +167,7 @@ class FaultInjectionEnv : public Env {
                              std::unique_ptr<RandomAccessFile>* result) override;
   Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override;
   Status NewAppendableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override;
+  Status NewRandomRWFile(const std::string& path, std::unique_ptr<RandomRWFile>* result) override;
   bool FileExists(const std::string& path) override;
   Status GetChildren(const std::string& dir, std::vector<std::string>* names) override;
   Status RemoveFile(const std::string& path) override;
@@ -169,10 +184,23 @@ class FaultInjectionEnv : public Env {
   // ---- Used by the file wrappers (internal) ----
   // One file's contents as the power-loss model sees them (an inode: renames move it).
   struct Node {
-    uint64_t size = 0;    // bytes written through this env
+    uint64_t size = 0;    // bytes written through this env (the file's size)
     uint64_t synced = 0;  // size at the last successful Sync
     bool saved_valid = false;
     std::string saved;  // durable contents, kept once no current name holds the node
+    // RandomRWFile writes since the last Sync, oldest first: where, the bytes they overwrote
+    // below `synced` (what undoes them) and their length.
+    struct Overwrite {
+      uint64_t offset;
+      std::string old;
+      uint64_t length;
+    };
+    std::vector<Overwrite> overwrites;
+    // Prefixes of torn writes, already durable (applied after the overwrites are undone).
+    std::vector<std::pair<uint64_t, std::string>> torn;
+    // Serializes a RandomRWFile's write (read old bytes, write, record) against its Sync, so a
+    // write is never recorded as pending after a Sync that made it durable.
+    std::mutex rw_mu;
   };
   // Returns true (and the fault kind) if a rule fires for this call; counts the fault.
   bool ShouldFail(FaultOp op, const std::string& path, FaultKind* kind);
@@ -180,6 +208,12 @@ class FaultInjectionEnv : public Env {
   Status InactiveStatus(const std::string& path) const;
   void OnAppended(const std::shared_ptr<Node>& node, uint64_t n);
   void OnSynced(const std::shared_ptr<Node>& node);
+  // A RandomRWFile write of length bytes at offset that replaced `old` (the bytes it covered
+  // below the durable size); torn: the write is itself durable (a torn write's prefix).
+  void OnWritten(const std::shared_ptr<Node>& node, uint64_t offset, std::string old,
+                 std::string_view written, bool torn);
+  // The node's durable size (its size at the last Sync).
+  uint64_t SyncedSize(const std::shared_ptr<Node>& node) const;
   // A random length in [0, n) for short/torn writes.
   uint64_t RandomLength(uint64_t n);
   // Flips one bit of data (for kCorruptRead).
@@ -203,6 +237,9 @@ class FaultInjectionEnv : public Env {
   void SaveIfDurablyNamedLocked(const std::string& path, const std::shared_ptr<Node>& node);
   // The durable contents of node (with the unsynced-tail mode applied). Requires mu_.
   Status DurableContentsLocked(const std::shared_ptr<Node>& node, std::string* out);
+  // Rewinds *contents (the file's bytes up to its durable size) by node's unsynced RandomRWFile
+  // writes, by `mode`, then applies its torn-write prefixes. Requires mu_.
+  void UndoOverwritesLocked(const Node& node, UnsyncedTail mode, std::string* contents);
   Status ReadPrefix(const std::string& path, uint64_t n, std::string* out);
 
   Env* const base_;

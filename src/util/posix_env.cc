@@ -1,5 +1,5 @@
-// The POSIX implementation of Env: buffered writes, pread for random access, flock for the
-// directory lock, fdatasync/fsync for durability.
+// The POSIX implementation of Env: buffered writes, pread for random access, pread/pwrite for
+// random read-write files, flock for the directory lock, fdatasync/fsync for durability.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -25,6 +25,44 @@ Status PosixError(const std::string& context, int err) {
   std::string msg = context + ": " + std::strerror(err);
   if (err == ENOENT) return Status::NotFound(msg);
   return Status::IOError(msg);
+}
+
+// Reads up to n bytes at offset into scratch with pread, retrying after EINTR and short reads
+// until n bytes or end of file; *done is how many were read.
+Status PreadFully(int fd, const std::string& path, uint64_t offset, size_t n, char* scratch,
+                  size_t* done) {
+  *done = 0;
+  while (*done < n) {
+    ssize_t r = ::pread(fd, scratch + *done, n - *done, static_cast<off_t>(offset + *done));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return PosixError(path, errno);
+    }
+    if (r == 0) break;
+    *done += static_cast<size_t>(r);
+  }
+  return Status::OK();
+}
+
+// For WriteFully: write at the file position (write(2)) rather than at an offset (pwrite(2)).
+constexpr uint64_t kAtFilePosition = UINT64_MAX;
+
+// Writes all n bytes, retrying after EINTR and short writes (the kernel may accept less than
+// asked, e.g. on a signal or near a quota); the errno of the failing call names the cause.
+Status WriteFully(int fd, const std::string& path, const char* data, size_t n, uint64_t offset) {
+  while (n > 0) {
+    ssize_t r = offset == kAtFilePosition ? ::write(fd, data, n)
+                                          : ::pwrite(fd, data, n, static_cast<off_t>(offset));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return PosixError(path, errno);
+    }
+    if (r == 0) return Status::IOError(path, "write made no progress");
+    data += r;
+    n -= static_cast<size_t>(r);
+    if (offset != kAtFilePosition) offset += static_cast<uint64_t>(r);
+  }
+  return Status::OK();
 }
 
 class PosixSequentialFile final : public SequentialFile {
@@ -66,17 +104,55 @@ class PosixRandomAccessFile final : public RandomAccessFile {
 
   Status Read(uint64_t offset, size_t n, std::string_view* result, char* scratch) const override {
     size_t done = 0;
-    while (done < n) {
-      ssize_t r = ::pread(fd_, scratch + done, n - done, static_cast<off_t>(offset + done));
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        *result = std::string_view();
-        return PosixError(path_, errno);
-      }
-      if (r == 0) break;
-      done += static_cast<size_t>(r);
-    }
-    *result = std::string_view(scratch, done);
+    Status s = PreadFully(fd_, path_, offset, n, scratch, &done);
+    *result = s.ok() ? std::string_view(scratch, done) : std::string_view();
+    return s;
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
+class PosixRandomRWFile final : public RandomRWFile {
+ public:
+  PosixRandomRWFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixRandomRWFile() override { Close(); }
+
+  Status Read(uint64_t offset, size_t n, std::string_view* result, char* scratch) const override {
+    *result = std::string_view();
+    if (fd_ < 0) return Status::IOError(path_, "read after Close");
+    size_t done = 0;
+    Status s = PreadFully(fd_, path_, offset, n, scratch, &done);
+    if (s.ok()) *result = std::string_view(scratch, done);
+    return s;
+  }
+
+  Status Write(uint64_t offset, std::string_view data) override {
+    if (fd_ < 0) return Status::IOError(path_, "write after Close");
+    return WriteFully(fd_, path_, data.data(), data.size(), offset);
+  }
+
+  Status Sync() override {
+    if (fd_ < 0) return Status::IOError(path_, "sync after Close");
+    if (::fdatasync(fd_) != 0) return PosixError(path_, errno);
+    return Status::OK();
+  }
+
+  Status Close() override {
+    if (fd_ < 0) return Status::OK();
+    Status s;
+    if (::close(fd_) != 0) s = PosixError(path_, errno);
+    fd_ = -1;
+    return s;
+  }
+
+  Status GetSize(uint64_t* size) const override {
+    *size = 0;
+    if (fd_ < 0) return Status::IOError(path_, "stat after Close");
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) return PosixError(path_, errno);
+    *size = static_cast<uint64_t>(st.st_size);
     return Status::OK();
   }
 
@@ -133,16 +209,7 @@ class PosixWritableFile final : public WritableFile {
   }
 
   Status WriteUnbuffered(const char* data, size_t n) {
-    while (n > 0) {
-      ssize_t r = ::write(fd_, data, n);
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        return PosixError(path_, errno);
-      }
-      data += r;
-      n -= static_cast<size_t>(r);
-    }
-    return Status::OK();
+    return WriteFully(fd_, path_, data, n, kAtFilePosition);
   }
 
   std::string path_;
@@ -240,6 +307,13 @@ class PosixEnv final : public Env {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) return PosixError(path, errno);
     *result = std::make_unique<PosixWritableFile>(path, fd);
+    return Status::OK();
+  }
+
+  Status NewRandomRWFile(const std::string& path, std::unique_ptr<RandomRWFile>* result) override {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return PosixError(path, errno);
+    *result = std::make_unique<PosixRandomRWFile>(path, fd);
     return Status::OK();
   }
 

@@ -12,17 +12,9 @@
 
 namespace jadedb::test {
 
-// The engines this suite runs against: those of AllEngines() that pass it. The B+tree joins
-// once its WAL appends each write to the OS at commit (a non-sync write must survive a process
-// crash; it now stays in a user-space buffer until a sync) and it reports
-// jadedb.background-error; see docs/reliability.md.
-inline std::vector<EngineType> FaultEngines() {
-  std::vector<EngineType> out;
-  for (EngineType e : AllEngines()) {
-    if (e == EngineType::kLsm) out.push_back(e);
-  }
-  return out;
-}
+// The engines this suite runs against: every engine in AllEngines(). Both do all their file
+// I/O (the B+tree's page files included) through Options::env.
+inline std::vector<EngineType> FaultEngines() { return AllEngines(); }
 
 class FaultTest : public EngineTest {
  protected:
@@ -47,6 +39,7 @@ class FaultTest : public EngineTest {
   }
 
   bool IsLsm() const { return engine() == EngineType::kLsm; }
+  bool IsBPlusTree() const { return engine() == EngineType::kBPlusTree; }
   // The suffix of the engine's data files: tables (LSM) or page segments (B+tree).
   std::string DataFileSuffix() const { return IsLsm() ? ".sst" : ".jdb"; }
 
@@ -81,3 +74,6 @@ class FaultTest : public EngineTest {
 // For tests that inject faults by the LSM engine's file names (MANIFEST, CURRENT, .sst).
 #define JADEDB_SKIP_UNLESS_LSM() \
   if (!IsLsm()) GTEST_SKIP() << "tests the LSM engine's files"
+// For tests of the B+tree engine's files (data-NNNNNN.jdb pages, doublewrite.jdb).
+#define JADEDB_SKIP_UNLESS_BPLUSTREE() \
+  if (!IsBPlusTree()) GTEST_SKIP() << "tests the B+tree engine's files"

@@ -1,6 +1,7 @@
-// Faults while opening: a failed manifest write, a failed CURRENT rename or a failed directory
-// sync makes Open fail with a clear IOError; a later open on a healthy env succeeds with every
-// write that was acknowledged before.
+// Faults while opening: a failed manifest write, a failed CURRENT rename, a failed directory
+// sync, or (B+tree) a failed read of the meta pages or the double-write buffer makes Open fail
+// with a clear IOError; a later open on a healthy env succeeds with every write that was
+// acknowledged before.
 #include <gtest/gtest.h>
 
 #include "fault/fault_test_util.h"
@@ -131,6 +132,48 @@ TEST_P(OpenFaultTest, ManifestFailureThenPowerLoss) {
   ASSERT_TRUE(fenv_.SimulatePowerLoss().ok());
   ASSERT_NO_FATAL_FAILURE(ReopenHealthy());
   Check();
+}
+
+// The B+tree counterparts of the manifest faults: its meta pages (data-000000.jdb) and the
+// double-write buffer, which every open reads.
+TEST_P(OpenFaultTest, MetaPageOpenFails) {
+  JADEDB_SKIP_UNLESS_BPLUSTREE();
+  ASSERT_NO_FATAL_FAILURE(Prepare());
+  fenv_.FailAlways(FaultOp::kOpenRead, "data-000000.jdb");
+  ExpectOpenFailsThenRecovers("data-000000.jdb");
+}
+
+TEST_P(OpenFaultTest, MetaPageReadFails) {
+  JADEDB_SKIP_UNLESS_BPLUSTREE();
+  ASSERT_NO_FATAL_FAILURE(Prepare());
+  fenv_.FailAlways(FaultOp::kRead, "data-000000.jdb");
+  ExpectOpenFailsThenRecovers("data-000000.jdb");
+}
+
+TEST_P(OpenFaultTest, DoubleWriteReadFails) {
+  JADEDB_SKIP_UNLESS_BPLUSTREE();
+  ASSERT_NO_FATAL_FAILURE(Prepare());
+  fenv_.FailAlways(FaultOp::kRead, "doublewrite.jdb");
+  ExpectOpenFailsThenRecovers("doublewrite.jdb");
+}
+
+TEST_P(OpenFaultTest, PageFileCreateFailsAtRecovery) {
+  JADEDB_SKIP_UNLESS_BPLUSTREE();
+  ASSERT_NO_FATAL_FAILURE(Prepare());
+  fenv_.FailAlways(FaultOp::kCreate, "data-", FaultKind::kNoSpace);
+  ExpectOpenFailsThenRecovers("No space left on device");
+}
+
+TEST_P(OpenFaultTest, CreatingNewDbWithMetaPageSyncFailure) {
+  JADEDB_SKIP_UNLESS_BPLUSTREE();
+  fenv_.FailAlways(FaultOp::kSync, "data-000000.jdb");
+  Status s = TryOpen();
+  ASSERT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_NE(s.ToString().find("data-000000.jdb"), std::string::npos) << s.ToString();
+  ASSERT_NO_FATAL_FAILURE(ReopenHealthy());
+  ASSERT_TRUE(Put("a", "1", true).ok());
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  EXPECT_EQ(Get("a"), "1");
 }
 
 JADEDB_INSTANTIATE_FOR_FAULT_ENGINES(OpenFaultTest);

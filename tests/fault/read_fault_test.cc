@@ -1,5 +1,6 @@
-// Read faults: EIO or a flipped bit while reading a table makes Get and iterators return a
-// non-OK Status (IOError / Corruption naming the file and offset), never wrong data.
+// Read faults: EIO or a flipped bit while reading a table (LSM) or a page (B+tree) makes Get and
+// iterators return a non-OK Status (IOError / Corruption naming the file and offset), never
+// wrong data.
 #include <gtest/gtest.h>
 
 #include "fault/fault_test_util.h"
@@ -10,7 +11,7 @@ namespace {
 class ReadFaultTest : public FaultTest {
  protected:
   static constexpr int kKeys = 200;
-  // kKeys keys in tables only (the DB is reopened so no block is cached).
+  // kKeys keys in tables or pages only (the DB is reopened so no block or leaf is cached).
   void Fill() {
     ASSERT_NO_FATAL_FAILURE(Open());
     for (int i = 0; i < kKeys; i++) ASSERT_TRUE(Put(Key(i), Value(i, 500)).ok());
@@ -20,7 +21,6 @@ class ReadFaultTest : public FaultTest {
 };
 
 TEST_P(ReadFaultTest, EioOnTableReadFailsGetAndIterator) {
-  JADEDB_SKIP_UNLESS_LSM();
   ASSERT_NO_FATAL_FAILURE(Fill());
   fenv_.FailAlways(FaultOp::kRead, DataFileSuffix());
   std::string value;
@@ -84,7 +84,6 @@ TEST_P(ReadFaultTest, IntermittentEioNeverGivesWrongData) {
 }
 
 TEST_P(ReadFaultTest, BitFlipReportsCorruptionWithFileAndOffset) {
-  JADEDB_SKIP_UNLESS_LSM();
   ASSERT_NO_FATAL_FAILURE(Fill());
   fenv_.FailAlways(FaultOp::kRead, DataFileSuffix(), FaultKind::kCorruptRead);
   ReadOptions ro;
@@ -97,6 +96,10 @@ TEST_P(ReadFaultTest, BitFlipReportsCorruptionWithFileAndOffset) {
     EXPECT_TRUE(s.IsCorruption()) << s.ToString();
     EXPECT_NE(s.ToString().find(DataFileSuffix()), std::string::npos) << s.ToString();
     EXPECT_NE(s.ToString().find("offset"), std::string::npos) << s.ToString();
+    // The B+tree names the page too.
+    if (IsBPlusTree()) {
+      EXPECT_NE(s.ToString().find("page "), std::string::npos) << s.ToString();
+    }
   }
   std::unique_ptr<Iterator> it = db_->NewIterator(ro);
   it->SeekToFirst();
@@ -105,7 +108,6 @@ TEST_P(ReadFaultTest, BitFlipReportsCorruptionWithFileAndOffset) {
 }
 
 TEST_P(ReadFaultTest, BitFlipInDataBlockWithChecksums) {
-  JADEDB_SKIP_UNLESS_LSM();
   ASSERT_NO_FATAL_FAILURE(Fill());
   // Warm the table (index, filter) so that only data-block reads see the flips.
   for (int i = 0; i < kKeys; i += 50) ASSERT_EQ(Get(Key(i)), Value(i, 500));

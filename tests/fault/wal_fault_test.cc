@@ -75,6 +75,26 @@ TEST_P(WalFaultTest, NoSpaceOnLogAppend) {
   EXPECT_EQ(Get("c"), "3");
 }
 
+// A small batch (one page, no overflow) whose log write fails: readers must never see it, not
+// even before the DB is reopened (the B+tree rolls the pages back before releasing them).
+TEST_P(WalFaultTest, FailedLogWriteIsNeverVisible) {
+  ASSERT_NO_FATAL_FAILURE(Open());
+  ASSERT_TRUE(Put("a", "1").ok());
+  fenv_.FailAlways(FaultOp::kAppend, ".log", FaultKind::kNoSpace);
+  WriteBatch batch;
+  batch.Put("a", "changed");
+  batch.Put("b", "2");
+  Status s = Write(&batch);
+  ASSERT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_EQ(Get("a"), "1");
+  EXPECT_EQ(Get("b"), "NOT_FOUND");
+  EXPECT_EQ(Scan().size(), 1u);
+  EXPECT_EQ(Property("jadedb.background-error"), s.ToString());
+  ASSERT_NO_FATAL_FAILURE(ReopenHealthy());
+  EXPECT_EQ(Get("a"), "1");
+  EXPECT_EQ(Get("b"), "NOT_FOUND");
+}
+
 TEST_P(WalFaultTest, ShortWriteToLogLosesOnlyTheFailedBatch) {
   ASSERT_NO_FATAL_FAILURE(Open());
   for (int i = 0; i < 10; i++) ASSERT_TRUE(Put(Key(i), Value(i, 3000)).ok());

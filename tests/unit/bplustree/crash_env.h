@@ -3,7 +3,7 @@
 // files are cut back to their synced length, page writes are undone, optionally with the
 // last unsynced page write torn in half) and makes every later write fail until Revive(),
 // so the engine object can be destroyed without touching the "crashed" files.
-// It also implements RandomRWEnv so the B+tree's page files go through it.
+// The B+tree's page files (Env::NewRandomRWFile) go through it like every other file.
 //
 // Thread safety: all methods are thread-safe (one mutex).
 #pragma once
@@ -15,16 +15,16 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "bplustree/rw_file.h"
 #include "jadedb/env.h"
 
 namespace jadedb::bplustree::test {
 
-class CrashEnv final : public Env, public RandomRWEnv {
+class CrashEnv final : public EnvWrapper {
  public:
-  CrashEnv() : base_(Env::Default()) {}
+  CrashEnv() : EnvWrapper(Env::Default()), base_(Env::Default()) {}
 
   // Simulates power loss. With tear_last, the newest unsynced page write keeps its first
   // 512 bytes (a torn sector-level write) instead of vanishing.
@@ -40,15 +40,15 @@ class CrashEnv final : public Env, public RandomRWEnv {
     for (size_t i = undo_.size(); i-- > 0;) {
       Undo& u = undo_[i];
       std::unique_ptr<RandomRWFile> f;
-      if (!bplustree::NewRandomRWFile(base_, u.path, &f).ok()) continue;
+      if (!base_->NewRandomRWFile(u.path, &f).ok()) continue;
       const bool tear = tear_last && i + 1 == undo_.size() && u.fresh.size() > 512;
-      f->Write(u.offset, u.old.data(), u.old.size());
+      f->Write(u.offset, u.old);
       if (u.old.size() < u.fresh.size()) {
         // The write went past the old end of the file: cut it back.
         if (::truncate(u.path.c_str(), static_cast<off_t>(u.offset + u.old.size())) != 0) {
         }
       }
-      if (tear) f->Write(u.offset, u.fresh.data(), 512);
+      if (tear) f->Write(u.offset, std::string_view(u.fresh).substr(0, 512));
     }
     undo_.clear();
   }
@@ -70,12 +70,6 @@ class CrashEnv final : public Env, public RandomRWEnv {
   uint64_t page_writes() const { return page_writes_; }
 
   // ---- Env ----
-  Status NewSequentialFile(const std::string& p, std::unique_ptr<SequentialFile>* r) override {
-    return base_->NewSequentialFile(p, r);
-  }
-  Status NewRandomAccessFile(const std::string& p, std::unique_ptr<RandomAccessFile>* r) override {
-    return base_->NewRandomAccessFile(p, r);
-  }
   Status NewWritableFile(const std::string& p, std::unique_ptr<WritableFile>* r) override {
     if (Dead()) return Status::IOError("crashed: " + p);
     std::unique_ptr<WritableFile> f;
@@ -102,20 +96,11 @@ class CrashEnv final : public Env, public RandomRWEnv {
     *r = std::make_unique<AppendFile>(this, p, std::move(f), size);
     return Status::OK();
   }
-  bool FileExists(const std::string& p) override { return base_->FileExists(p); }
-  Status GetChildren(const std::string& d, std::vector<std::string>* n) override {
-    return base_->GetChildren(d, n);
-  }
   Status RemoveFile(const std::string& p) override {
     if (Dead()) return Status::IOError("crashed: " + p);
     std::lock_guard<std::mutex> l(mu_);
     append_synced_.erase(p);
     return base_->RemoveFile(p);
-  }
-  Status CreateDirIfMissing(const std::string& d) override { return base_->CreateDirIfMissing(d); }
-  Status RemoveDir(const std::string& d) override { return base_->RemoveDir(d); }
-  Status GetFileSize(const std::string& p, uint64_t* s) override {
-    return base_->GetFileSize(p, s);
   }
   Status RenameFile(const std::string& f, const std::string& t) override {
     if (Dead()) return Status::IOError("crashed");
@@ -125,19 +110,9 @@ class CrashEnv final : public Env, public RandomRWEnv {
     if (Dead()) return Status::IOError("crashed");
     return base_->SyncDir(d);
   }
-  Status LockFile(const std::string& p, std::unique_ptr<FileLock>* l) override {
-    return base_->LockFile(p, l);
-  }
-  Status NewLogger(const std::string& p, std::shared_ptr<Logger>* r) override {
-    return base_->NewLogger(p, r);
-  }
-  uint64_t NowMicros() override { return base_->NowMicros(); }
-  void SleepForMicroseconds(uint64_t m) override { base_->SleepForMicroseconds(m); }
-
-  // ---- RandomRWEnv ----
   Status NewRandomRWFile(const std::string& p, std::unique_ptr<RandomRWFile>* r) override {
     std::unique_ptr<RandomRWFile> f;
-    Status s = bplustree::NewRandomRWFile(base_, p, &f);
+    Status s = base_->NewRandomRWFile(p, &f);
     if (!s.ok()) return s;
     *r = std::make_unique<PageRWFile>(this, p, std::move(f));
     return Status::OK();
@@ -195,25 +170,26 @@ class CrashEnv final : public Env, public RandomRWEnv {
    public:
     PageRWFile(CrashEnv* env, std::string path, std::unique_ptr<RandomRWFile> f)
         : env_(env), path_(std::move(path)), f_(std::move(f)) {}
-    Status Read(uint64_t o, size_t n, char* b, size_t* r) const override {
-      return f_->Read(o, n, b, r);
+    Status Read(uint64_t o, size_t n, std::string_view* r, char* scratch) const override {
+      return f_->Read(o, n, r, scratch);
     }
-    Status Write(uint64_t o, const char* d, size_t n) override {
+    Status Write(uint64_t o, std::string_view d) override {
       if (env_->Dead()) return Status::IOError("crashed: " + path_);
       Undo u;
       u.path = path_;
       u.offset = o;
-      u.fresh.assign(d, n);
+      u.fresh.assign(d);
       uint64_t size = 0;
-      f_->Size(&size);
+      f_->GetSize(&size);
       if (o >= size) {
         u.old_size_known = true;
       } else {
-        u.old.resize(std::min<uint64_t>(n, size - o));
-        size_t got;
-        f_->Read(o, u.old.size(), u.old.data(), &got);
+        u.old.resize(std::min<uint64_t>(d.size(), size - o));
+        std::string_view got;
+        f_->Read(o, u.old.size(), &got, u.old.data());
+        u.old = std::string(got);
       }
-      Status s = f_->Write(o, d, n);
+      Status s = f_->Write(o, d);
       if (s.ok()) {
         std::lock_guard<std::mutex> l(env_->mu_);
         env_->undo_.push_back(std::move(u));
@@ -234,7 +210,8 @@ class CrashEnv final : public Env, public RandomRWEnv {
       }
       return s;
     }
-    Status Size(uint64_t* s) const override { return f_->Size(s); }
+    Status Close() override { return f_->Close(); }
+    Status GetSize(uint64_t* s) const override { return f_->GetSize(s); }
 
    private:
     CrashEnv* env_;

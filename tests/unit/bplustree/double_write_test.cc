@@ -15,9 +15,9 @@ using test::SmallOptions;
 void TearPage(const std::string& dir, const BPlusTreeOptions& o, PageId id) {
   PageFile f(Env::Default(), dir, o.page_size, o.segment_file_bytes);
   std::unique_ptr<RandomRWFile> raw;
-  ASSERT_TRUE(NewRandomRWFile(Env::Default(), f.PagePath(id), &raw).ok());
+  ASSERT_TRUE(Env::Default()->NewRandomRWFile(f.PagePath(id), &raw).ok());
   std::string junk(o.page_size / 2, '\x5a');
-  ASSERT_TRUE(raw->Write(f.PageOffset(id) + o.page_size / 2, junk.data(), junk.size()).ok());
+  ASSERT_TRUE(raw->Write(f.PageOffset(id) + o.page_size / 2, junk).ok());
 }
 
 TEST(DoubleWriteTest, TornPageIsRepairedFromTheDoubleWriteCopy) {

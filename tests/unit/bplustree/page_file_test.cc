@@ -52,8 +52,8 @@ TEST(PageFileTest, CorruptPageIsCorruptionNamingFileAndPage) {
     ASSERT_TRUE(f.Sync().ok());
   }
   std::unique_ptr<RandomRWFile> raw;
-  ASSERT_TRUE(NewRandomRWFile(env, dir.Join("data-000001.jdb"), &raw).ok());
-  ASSERT_TRUE(raw->Write(n * 1 + 100, "garbage", 7).ok());
+  ASSERT_TRUE(env->NewRandomRWFile(dir.Join("data-000001.jdb"), &raw).ok());
+  ASSERT_TRUE(raw->Write(n * 1 + 100, "garbage").ok());
   PageFile f(env, dir.path(), n, n * 4);
   std::string buf(n, '\0');
   Status s = f.ReadPage(5, buf.data());
@@ -86,14 +86,14 @@ TEST(PageFileTest, MetaPagesAlternateAndSurviveATornMetaWrite) {
     EXPECT_EQ(out.checkpoint_lsn, 1003u);
     // Tear the newest copy (sequence 3 went to copy 1): the older copy must win.
     std::unique_ptr<RandomRWFile> raw;
-    ASSERT_TRUE(NewRandomRWFile(env, d.Join("data-000000.jdb"), &raw).ok());
+    ASSERT_TRUE(env->NewRandomRWFile(d.Join("data-000000.jdb"), &raw).ok());
     std::string junk(n / 2, 'z');
-    ASSERT_TRUE(raw->Write(n + n / 2, junk.data(), junk.size()).ok());
+    ASSERT_TRUE(raw->Write(n + n / 2, junk).ok());
     ASSERT_TRUE(PageFile::ReadMeta(env, d.path(), &out).ok());
     EXPECT_EQ(out.sequence, 2u);
     EXPECT_EQ(out.root, 102u);
     // Both torn: Corruption, not a crash.
-    ASSERT_TRUE(raw->Write(n / 2, junk.data(), junk.size()).ok());
+    ASSERT_TRUE(raw->Write(n / 2, junk).ok());
     Status s = PageFile::ReadMeta(env, d.path(), &out);
     EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   }

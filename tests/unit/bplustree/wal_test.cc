@@ -121,8 +121,8 @@ TEST(WalTest, CorruptionInTheMiddleIsReported) {
   wal.reset();
   // Flip a byte in the first segment's first record.
   std::unique_ptr<RandomRWFile> raw;
-  ASSERT_TRUE(NewRandomRWFile(env, dir.Join(Wal::SegmentName(1)), &raw).ok());
-  ASSERT_TRUE(raw->Write(kWalSegmentHeaderSize + 40, "!", 1).ok());
+  ASSERT_TRUE(env->NewRandomRWFile(dir.Join(Wal::SegmentName(1)), &raw).ok());
+  ASSERT_TRUE(raw->Write(kWalSegmentHeaderSize + 40, "!").ok());
   std::vector<WalRecord> got;
   Lsn end;
   Status s = ReadAll(env, dir.path(), 1, &got, &end);

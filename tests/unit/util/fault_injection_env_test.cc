@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -359,6 +360,223 @@ TEST_F(FaultInjectionEnvTest, ConcurrentAppendsAndSyncsAreCounted) {
   EXPECT_EQ(env_.FaultCount(FaultOp::kSync), static_cast<uint64_t>(failed.load()));
   EXPECT_GT(failed.load(), 0);
   EXPECT_LT(failed.load(), 400);
+}
+
+// ---- RandomRWFile (page files) ----
+
+class FaultRandomRWFileTest : public FaultInjectionEnvTest {
+ protected:
+  // A durable 4-page file "p.jdb" of 'a', 'b', 'c', 'd' pages (kPage bytes each), open in f_.
+  void SetUp() override {
+    ASSERT_TRUE(env_.NewRandomRWFile(Path("p.jdb"), &f_).ok());
+    for (int i = 0; i < 4; i++) ASSERT_TRUE(f_->Write(i * kPage, Page('a' + i)).ok());
+    ASSERT_TRUE(f_->Sync().ok());
+    SyncDir();
+    EXPECT_EQ(env_.UnsyncedBytes(Path("p.jdb")), 0u);
+  }
+  void TearDown() override {
+    if (f_ != nullptr) f_->Close();
+  }
+  static std::string Page(int c) { return std::string(kPage, static_cast<char>(c)); }
+  std::string PageOnDisk(int i) { return Read("p.jdb").substr(i * kPage, kPage); }
+
+  static constexpr size_t kPage = 512;
+  std::unique_ptr<RandomRWFile> f_;
+};
+
+TEST_F(FaultRandomRWFileTest, PowerLossUndoesUnsyncedOverwritesAndExtensions) {
+  ASSERT_TRUE(f_->Write(1 * kPage, Page('x')).ok());
+  ASSERT_TRUE(f_->Write(1 * kPage, Page('y')).ok());  // twice: the durable 'b' comes back
+  ASSERT_TRUE(f_->Write(4 * kPage, Page('e')).ok());  // past the durable end
+  EXPECT_EQ(env_.UnsyncedBytes(Path("p.jdb")), 3 * kPage);
+  f_->Close();
+  f_.reset();
+  ASSERT_TRUE(env_.SimulatePowerLoss().ok());
+  EXPECT_EQ(Read("p.jdb"), Page('a') + Page('b') + Page('c') + Page('d'));
+}
+
+TEST_F(FaultRandomRWFileTest, SyncedWritesSurvivePowerLoss) {
+  ASSERT_TRUE(f_->Write(2 * kPage, Page('x')).ok());
+  ASSERT_TRUE(f_->Write(4 * kPage, Page('e')).ok());
+  ASSERT_TRUE(f_->Sync().ok());
+  ASSERT_TRUE(f_->Write(3 * kPage, Page('z')).ok());  // after the sync: lost
+  f_.reset();
+  ASSERT_TRUE(env_.SimulatePowerLoss().ok());
+  EXPECT_EQ(Read("p.jdb"), Page('a') + Page('b') + Page('x') + Page('d') + Page('e'));
+}
+
+TEST_F(FaultRandomRWFileTest, NewFileVanishesWithoutDirSync) {
+  std::unique_ptr<RandomRWFile> g;
+  ASSERT_TRUE(env_.NewRandomRWFile(Path("new.jdb"), &g).ok());
+  ASSERT_TRUE(g->Write(0, "page").ok());
+  ASSERT_TRUE(g->Sync().ok());  // the data is synced, the name is not
+  g.reset();
+  f_.reset();
+  ASSERT_TRUE(env_.SimulatePowerLoss().ok());
+  EXPECT_FALSE(env_.FileExists(Path("new.jdb")));
+  EXPECT_EQ(Read("p.jdb").size(), 4 * kPage);  // existing file untouched
+}
+
+TEST_F(FaultRandomRWFileTest, ReopeningDoesNotTruncate) {
+  f_.reset();
+  ASSERT_TRUE(env_.NewRandomRWFile(Path("p.jdb"), &f_).ok());
+  uint64_t size = 0;
+  ASSERT_TRUE(f_->GetSize(&size).ok());
+  EXPECT_EQ(size, 4 * kPage);
+  char scratch[kPage];
+  std::string_view got;
+  ASSERT_TRUE(f_->Read(3 * kPage, kPage, &got, scratch).ok());
+  EXPECT_EQ(got, Page('d'));
+}
+
+TEST_F(FaultRandomRWFileTest, WriteFaults) {
+  env_.FailAlways(FaultOp::kWrite, ".jdb", FaultKind::kNoSpace);
+  Status s = f_->Write(0, Page('x'));
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_NE(s.ToString().find("No space left on device"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.ToString().find("write "), std::string::npos) << s.ToString();
+  EXPECT_NE(s.ToString().find("p.jdb"), std::string::npos) << s.ToString();
+  EXPECT_EQ(PageOnDisk(0), Page('a'));  // nothing written
+  env_.ClearFaults();
+
+  env_.FailAlways(FaultOp::kWrite, "p.jdb");
+  EXPECT_TRUE(f_->Write(kPage, Page('x')).IsIOError());
+  EXPECT_EQ(PageOnDisk(1), Page('b'));
+  env_.ClearFaults();
+
+  FaultRule rule;
+  rule.op = FaultOp::kWrite;
+  rule.kind = FaultKind::kShortWrite;
+  env_.AddFault(rule);
+  EXPECT_TRUE(f_->Write(2 * kPage, Page('x')).IsIOError());
+  const std::string page = PageOnDisk(2);
+  const size_t prefix = page.find('c');
+  EXPECT_LT(prefix, kPage);
+  EXPECT_EQ(page, std::string(prefix, 'x') + std::string(kPage - prefix, 'c'));
+  EXPECT_TRUE(env_.IsFilesystemActive());
+  EXPECT_EQ(env_.FaultCount(FaultOp::kWrite), 3u);
+  // The short write was not synced: a power loss undoes its prefix.
+  env_.ClearFaults();
+  f_.reset();
+  ASSERT_TRUE(env_.SimulatePowerLoss().ok());
+  EXPECT_EQ(PageOnDisk(2), Page('c'));
+}
+
+TEST_F(FaultRandomRWFileTest, SyncFailureKeepsWritesUndurable) {
+  ASSERT_TRUE(f_->Write(0, Page('x')).ok());
+  env_.FailAlways(FaultOp::kSync, ".jdb");
+  Status s = f_->Sync();
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_NE(s.ToString().find("sync "), std::string::npos) << s.ToString();
+  EXPECT_EQ(env_.UnsyncedBytes(Path("p.jdb")), kPage);
+  f_.reset();
+  ASSERT_TRUE(env_.SimulatePowerLoss().ok());
+  EXPECT_EQ(PageOnDisk(0), Page('a'));
+}
+
+TEST_F(FaultRandomRWFileTest, TornPageWritePersistsItsPrefix) {
+  ASSERT_TRUE(f_->Write(0, Page('w')).ok());  // unsynced, undone at the power loss
+  FaultRule rule;
+  rule.op = FaultOp::kWrite;
+  rule.kind = FaultKind::kTornWrite;
+  env_.AddFault(rule);
+  EXPECT_TRUE(f_->Write(kPage, Page('x')).IsIOError());
+  EXPECT_FALSE(env_.IsFilesystemActive());
+  EXPECT_TRUE(f_->Write(3 * kPage, Page('y')).IsIOError());  // the "machine" is down
+  EXPECT_TRUE(f_->Sync().IsIOError());
+  const std::string torn = PageOnDisk(1);
+  const size_t prefix = torn.find('b');
+  ASSERT_LT(prefix, kPage);
+  f_.reset();
+  ASSERT_TRUE(env_.SimulatePowerLoss().ok());
+  EXPECT_TRUE(env_.IsFilesystemActive());
+  EXPECT_EQ(PageOnDisk(0), Page('a'));
+  // The torn page is what the disk holds: the new prefix over the old page.
+  EXPECT_EQ(PageOnDisk(1), torn);
+  EXPECT_EQ(PageOnDisk(3), Page('d'));
+}
+
+TEST_F(FaultRandomRWFileTest, ReadFaults) {
+  char scratch[kPage];
+  std::string_view got;
+  const int id = env_.FailAlways(FaultOp::kRead, ".jdb");
+  Status s = f_->Read(0, kPage, &got, scratch);
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_NE(s.ToString().find("p.jdb"), std::string::npos) << s.ToString();
+  env_.RemoveFault(id);
+  env_.FailAlways(FaultOp::kRead, ".jdb", FaultKind::kCorruptRead);
+  ASSERT_TRUE(f_->Read(0, kPage, &got, scratch).ok());
+  ASSERT_EQ(got.size(), kPage);
+  EXPECT_NE(got, Page('a'));  // exactly one bit differs
+  int bits = 0;
+  for (size_t i = 0; i < kPage; i++) bits += __builtin_popcount(static_cast<uint8_t>(got[i] ^ 'a'));
+  EXPECT_EQ(bits, 1);
+}
+
+TEST_F(FaultRandomRWFileTest, CreateFaultAndInactiveFilesystem) {
+  env_.FailAlways(FaultOp::kCreate, ".jdb", FaultKind::kNoSpace);
+  std::unique_ptr<RandomRWFile> g;
+  EXPECT_TRUE(env_.NewRandomRWFile(Path("q.jdb"), &g).IsIOError());
+  EXPECT_FALSE(env_.FileExists(Path("q.jdb")));
+  env_.ClearFaults();
+  env_.SetFilesystemActive(false);
+  EXPECT_TRUE(env_.NewRandomRWFile(Path("q.jdb"), &g).IsIOError());  // would create it
+  ASSERT_TRUE(env_.NewRandomRWFile(Path("p.jdb"), &g).ok());         // exists: for reading
+  char scratch[kPage];
+  std::string_view got;
+  ASSERT_TRUE(g->Read(0, kPage, &got, scratch).ok());
+  EXPECT_EQ(got, Page('a'));
+  EXPECT_TRUE(g->Write(0, "x").IsIOError());
+}
+
+// With a tail mode other than kDrop each unsynced overwrite is undone, kept or torn; whatever
+// happens, every byte is either the durable one or the one last written there.
+TEST_F(FaultRandomRWFileTest, TailModesKeepUndoOrTearEachOverwrite) {
+  for (UnsyncedTail mode : {UnsyncedTail::kRandomPrefix, UnsyncedTail::kZeros}) {
+    std::set<std::string> outcomes;
+    for (int round = 0; round < 12; round++) {
+      if (f_ == nullptr) {
+        ASSERT_TRUE(env_.NewRandomRWFile(Path("p.jdb"), &f_).ok());
+      }
+      for (int i = 0; i < 4; i++) ASSERT_TRUE(f_->Write(i * kPage, Page('a' + i)).ok());
+      ASSERT_TRUE(f_->Sync().ok());
+      for (int i = 0; i < 4; i++) ASSERT_TRUE(f_->Write(i * kPage, Page('w' + i)).ok());
+      f_.reset();
+      env_.SetUnsyncedTail(mode);
+      ASSERT_TRUE(env_.SimulatePowerLoss().ok());
+      const std::string data = Read("p.jdb");
+      ASSERT_EQ(data.size(), 4 * kPage);
+      for (size_t b = 0; b < data.size(); b++) {
+        const char durable = static_cast<char>('a' + b / kPage);
+        const char fresh = static_cast<char>('w' + b / kPage);
+        const bool ok = data[b] == durable || data[b] == fresh ||
+                        (mode == UnsyncedTail::kZeros && data[b] == '\0');
+        ASSERT_TRUE(ok) << "byte " << b << " is " << static_cast<int>(data[b]);
+      }
+      outcomes.insert(data);
+    }
+    EXPECT_GT(outcomes.size(), 2u);  // not always the same outcome
+  }
+  env_.SetUnsyncedTail(UnsyncedTail::kDrop);
+}
+
+TEST_F(FaultRandomRWFileTest, ConcurrentWritersOfDistinctPagesAndSync) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; t++) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; i++) {
+        ASSERT_TRUE(f_->Write(t * kPage, Page('k' + t)).ok());
+        if (i % 10 == 0) {
+          ASSERT_TRUE(f_->Sync().ok());
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_TRUE(f_->Sync().ok());
+  f_.reset();
+  ASSERT_TRUE(env_.SimulatePowerLoss().ok());
+  EXPECT_EQ(Read("p.jdb"), Page('k') + Page('l') + Page('m') + Page('n'));
 }
 
 }  // namespace

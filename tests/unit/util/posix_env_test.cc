@@ -39,6 +39,41 @@ TEST(PosixEnvTest, WriteReadRenameRemove) {
   EXPECT_TRUE(env->SyncDir(dir.path()).ok());
 }
 
+TEST(PosixEnvTest, RandomRWFileWritesAtOffsetsAndKeepsContents) {
+  test::TempDir dir;
+  Env* env = Env::Default();
+  const std::string path = dir.Join("pages");
+  char scratch[64];
+  std::string_view got;
+  {
+    std::unique_ptr<RandomRWFile> f;
+    ASSERT_TRUE(env->NewRandomRWFile(path, &f).ok());  // created
+    ASSERT_TRUE(f->Write(10, "tail").ok());            // past the end: a hole before it
+    ASSERT_TRUE(f->Write(0, "head").ok());
+    ASSERT_TRUE(f->Sync().ok());
+    uint64_t size = 0;
+    ASSERT_TRUE(f->GetSize(&size).ok());
+    EXPECT_EQ(size, 14u);
+    ASSERT_TRUE(f->Read(0, 64, &got, scratch).ok());
+    EXPECT_EQ(got, std::string("head\0\0\0\0\0\0tail", 14));
+    ASSERT_TRUE(f->Close().ok());
+    EXPECT_TRUE(f->Write(0, "x").IsIOError());  // closed
+  }
+  // Reopening keeps the contents (no truncation); overwrites land in place.
+  std::unique_ptr<RandomRWFile> f;
+  ASSERT_TRUE(env->NewRandomRWFile(path, &f).ok());
+  ASSERT_TRUE(f->Write(2, "AD").ok());
+  ASSERT_TRUE(f->Read(0, 4, &got, scratch).ok());
+  EXPECT_EQ(got, "heAD");
+  ASSERT_TRUE(f->Read(100, 4, &got, scratch).ok());
+  EXPECT_TRUE(got.empty());  // past the end
+
+  Status s = env->NewRandomRWFile(dir.Join("no/such/dir"), &f);
+  EXPECT_TRUE(s.IsNotFound()) << s.ToString();
+  EXPECT_NE(s.ToString().find("no/such/dir"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.ToString().find("No such file or directory"), std::string::npos) << s.ToString();
+}
+
 TEST(PosixEnvTest, LargeAppendsAreNotLost) {
   test::TempDir dir;
   Env* env = Env::Default();
