@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "util/coding.h"
@@ -49,6 +50,10 @@ Status Node::Validate(std::string_view what) const {
   size_t slots_end = kHeaderSize + 2 * n;
   if (heap_top() > size_ || slots_end > heap_top()) return bad("slot array overlaps heap");
   size_t used = 0;
+  // Each cell's [start, end): cells must not overlap, since RemoveCell, InsertCell and
+  // Compact move and overwrite them as if every heap byte belonged to at most one cell.
+  std::vector<std::pair<size_t, size_t>> extents;
+  extents.reserve(n);
   for (size_t i = 0; i < n; i++) {
     size_t off = slot(static_cast<int>(i));
     if (off < heap_top() || off >= size_) return bad("cell offset out of range");
@@ -66,7 +71,13 @@ Status Node::Validate(std::string_view what) const {
     }
     if ((f & kValueOverflow) && vlen != OverflowRef::kEncodedSize) return bad("bad overflow ref");
     if (kind == kInternalKind && vlen != 8) return bad("bad child pointer");
-    used += static_cast<size_t>(p - (data_ + off)) + klen + vlen;
+    const size_t cell_size = static_cast<size_t>(p - (data_ + off)) + klen + vlen;
+    used += cell_size;
+    extents.emplace_back(off, off + cell_size);
+  }
+  std::sort(extents.begin(), extents.end());
+  for (size_t i = 1; i < extents.size(); i++) {
+    if (extents[i].first < extents[i - 1].second) return bad("cells overlap");
   }
   if (used + frag() > size_ - heap_top()) return bad("cells overlap");
   return Status::OK();

@@ -1,9 +1,29 @@
 #include "lsm/vlog/value_log.h"
 
+#include <algorithm>
+
 #include "lsm/base/filename.h"
 #include "util/coding.h"
 
 namespace jadedb::lsm::vlog {
+namespace {
+
+// A record length comes from a value pointer or a record header, which damage can turn into
+// anything up to 4 GiB. Records up to this size are simply read (the read comes back short);
+// for a larger one the file is first asked for the record's last byte, so a damaged length
+// costs a 1-byte read instead of a giant zero-filled buffer.
+constexpr uint64_t kProbeAboveBytes = uint64_t{1} << 20;
+
+// False when a record of `size` bytes at `offset` cannot lie within the file (its last byte is
+// missing, or reading it fails).
+bool MayFit(const RandomAccessFile& file, uint64_t offset, uint64_t size) {
+  if (size <= kProbeAboveBytes) return true;
+  char c;
+  std::string_view last;
+  return file.Read(offset + size - 1, 1, &last, &c).ok() && last.size() == 1;
+}
+
+}  // namespace
 
 Status SegmentReader::Open(Env* env, const std::string& fname, uint64_t number,
                            std::shared_ptr<SegmentReader>* result) {
@@ -27,6 +47,9 @@ Status SegmentReader::Read(const ValuePointer& p, const std::string_view* expect
   };
   if (p.offset < kSegmentHeaderSize || p.size < kRecordHeaderSize) {
     return corrupt("bad value pointer");
+  }
+  if (!MayFit(*file_, p.offset, p.size)) {
+    return corrupt("record beyond the end of the segment");
   }
   std::string scratch(p.size, '\0');
   std::string_view data;
@@ -57,23 +80,25 @@ Status SegmentReader::Scan(
     if (!s.ok() || header.size() < kRecordHeaderSize) break;
     const uint64_t size = kRecordHeaderSize + uint64_t{DecodeFixed32(header.data() + 4)} +
                           DecodeFixed32(header.data() + 8);
-    if (size > (uint64_t{1} << 32)) break;  // garbage lengths: a torn or zero-filled tail
+    if (size > UINT32_MAX) break;  // garbage lengths: a torn or zero-filled tail
     ValuePointer p{number_, offset, static_cast<uint32_t>(size)};
     if (!verify) {
+      // The record must end within the file, else it is a torn tail (checked before the key
+      // buffer is sized from a length that may be garbage).
+      std::string_view last;
+      char c;
+      s = file_->Read(offset + size - 1, 1, &last, &c);
+      if (!s.ok() || last.size() != 1) break;
       const uint32_t klen = DecodeFixed32(header.data() + 4);
       scratch.resize(klen);
       std::string_view k;
       s = file_->Read(offset + kRecordHeaderSize, klen, &k, scratch.data());
       if (!s.ok() || k.size() != klen) break;
-      // The record must end within the file, else it is a torn tail.
-      std::string_view last;
-      char c;
-      s = file_->Read(offset + size - 1, 1, &last, &c);
-      if (!s.ok() || last.size() != 1) break;
       offset += size;
       if (!fn(p, k, std::string_view())) break;
       continue;
     }
+    if (!MayFit(*file_, offset, size)) break;
     scratch.resize(size);
     std::string_view data;
     s = file_->Read(offset, size, &data, scratch.data());
@@ -85,6 +110,48 @@ Status SegmentReader::Scan(
   }
   if (valid_end != nullptr) *valid_end = offset;
   return s;
+}
+
+Status SegmentReader::Verify(uint64_t file_size, uint64_t* records, uint64_t* torn_bytes) const {
+  *records = 0;
+  *torn_bytes = 0;
+  char hbuf[kSegmentHeaderSize];  // the segment header, then each record header
+  static_assert(kSegmentHeaderSize >= kRecordHeaderSize);
+  std::string_view header;
+  Status s = file_->Read(0, kSegmentHeaderSize, &header, hbuf);
+  if (!s.ok()) return s;
+  s = CheckSegmentHeader(header, fname_);
+  if (!s.ok()) return s;
+  uint64_t offset = kSegmentHeaderSize;
+  std::string scratch;
+  while (offset < file_size) {
+    const uint64_t left = file_size - offset;
+    if (left < kRecordHeaderSize) {
+      *torn_bytes = left;
+      break;
+    }
+    s = file_->Read(offset, kRecordHeaderSize, &header, hbuf);
+    if (!s.ok()) return s;
+    if (header.size() < kRecordHeaderSize) {
+      return Status::Corruption(fname_, "offset " + std::to_string(offset) + ": short read");
+    }
+    const uint64_t size = kRecordHeaderSize + uint64_t{DecodeFixed32(header.data() + 4)} +
+                          DecodeFixed32(header.data() + 8);
+    if (size > left) {
+      *torn_bytes = left;
+      break;
+    }
+    scratch.resize(size);
+    std::string_view data;
+    s = file_->Read(offset, size, &data, scratch.data());
+    if (!s.ok()) return s;
+    std::string_view k, v;
+    s = DecodeRecord(data, fname_, offset, &k, &v);
+    if (!s.ok()) return s;
+    (*records)++;
+    offset += size;
+  }
+  return Status::OK();
 }
 
 ValueLog::ValueLog(Env* env, std::string dbname, uint64_t segment_size,
@@ -104,6 +171,7 @@ Status ValueLog::Open(const std::vector<std::string>& names, uint64_t* max_numbe
   auto map = std::make_shared<SegmentMap>();
   *max_number = 0;
   uint64_t bytes = 0;
+  std::map<uint64_t, uint64_t> sizes;
   for (const std::string& name : names) {
     uint64_t number;
     FileType type;
@@ -122,9 +190,12 @@ Status ValueLog::Open(const std::vector<std::string>& names, uint64_t* max_numbe
     s = SegmentReader::Open(env_, fname, number, &reader);
     if (!s.ok()) return s;
     (*map)[number] = std::move(reader);
+    sizes[number] = size;
     bytes += size;
   }
   std::lock_guard<std::mutex> l(mu_);
+  usage_.clear();
+  for (const auto& [number, size] : sizes) usage_[number].size = size;
   segments_ = std::move(map);
   stats_.segments = segments_->size();
   stats_.bytes = bytes;
@@ -165,6 +236,7 @@ Status ValueLog::NewSegment() {
   (*map)[number] = std::move(reader);
   segments_ = std::move(map);
   active_number_ = number;
+  usage_[number].size = header.size();
   stats_.segments = segments_->size();
   stats_.bytes += header.size();
   return Status::OK();
@@ -204,6 +276,7 @@ Status ValueLog::AddRecords(
   }
   active_size_ += buffer_.size();
   std::lock_guard<std::mutex> l(mu_);
+  usage_[number].size = active_size_;
   stats_.bytes += buffer_.size();
   stats_.bytes_appended += buffer_.size();
   stats_.records_appended += records.size();
@@ -254,7 +327,7 @@ std::shared_ptr<SegmentReader> ValueLog::Segment(uint64_t number) const {
   return it == segments_->end() ? nullptr : it->second;
 }
 
-Status ValueLog::RemoveSegment(uint64_t number) {
+Status ValueLog::RemoveSegment(uint64_t number, uint64_t* freed) {
   const std::string fname = ValueLogFileName(dbname_, number);
   uint64_t size = 0;
   env_->GetFileSize(fname, &size);  // for the stats only
@@ -264,10 +337,47 @@ Status ValueLog::RemoveSegment(uint64_t number) {
     auto map = std::make_shared<SegmentMap>(*segments_);
     map->erase(number);
     segments_ = std::move(map);
+    auto it = usage_.find(number);
+    if (it != usage_.end()) {
+      stats_.garbage_bytes -= std::min(stats_.garbage_bytes, it->second.garbage);
+      usage_.erase(it);
+    }
     stats_.segments = segments_->size();
     stats_.bytes -= std::min(stats_.bytes, size);
   }
+  if (freed != nullptr) *freed = size;
   return env_->RemoveFile(fname);
+}
+
+void ValueLog::AddGarbage(const std::map<uint64_t, uint64_t>& bytes_by_segment) {
+  std::lock_guard<std::mutex> l(mu_);
+  for (const auto& [number, bytes] : bytes_by_segment) {
+    auto it = usage_.find(number);
+    if (it == usage_.end()) continue;  // deleted by GC: its stale pointers are being dropped
+    it->second.garbage += bytes;
+    stats_.garbage_bytes += bytes;
+  }
+}
+
+std::vector<GcCandidate> ValueLog::GcCandidates(double min_ratio) const {
+  std::vector<GcCandidate> result;
+  std::lock_guard<std::mutex> l(mu_);
+  for (const auto& [number, u] : usage_) {
+    if (number == active_number_ || u.excluded || u.size <= kSegmentHeaderSize) continue;
+    const double ratio =
+        static_cast<double>(u.garbage) / static_cast<double>(u.size - kSegmentHeaderSize);
+    if (ratio >= min_ratio) result.push_back(GcCandidate{number, ratio});
+  }
+  std::stable_sort(result.begin(), result.end(), [](const GcCandidate& a, const GcCandidate& b) {
+    return a.garbage_ratio > b.garbage_ratio;
+  });
+  return result;
+}
+
+void ValueLog::ExcludeFromGc(uint64_t number) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = usage_.find(number);
+  if (it != usage_.end()) it->second.excluded = true;
 }
 
 uint64_t ValueLog::ActiveSegment() const {

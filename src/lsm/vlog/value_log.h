@@ -44,6 +44,11 @@ class SegmentReader {
   Status Scan(
       const std::function<bool(const ValuePointer&, std::string_view, std::string_view)>& fn,
       bool verify, uint64_t* valid_end) const;
+  // Checks the segment header and the CRC of every record, for DB::VerifyChecksums. A record
+  // that ends beyond file_size (an append cut short by a crash, or one in progress on the
+  // active segment) ends the walk: its bytes go to *torn_bytes and are not an error. Any
+  // other damage is Corruption naming the file and the record's offset.
+  Status Verify(uint64_t file_size, uint64_t* records, uint64_t* torn_bytes) const;
   // Current file size (the segment may still grow while active).
   Status FileSize(Env* env, uint64_t* size) const { return env->GetFileSize(fname_, size); }
 
@@ -65,6 +70,13 @@ struct ValueLogStats {
   uint64_t bytes = 0;           // on disk, all segments
   uint64_t bytes_appended = 0;  // since open
   uint64_t records_appended = 0;
+  uint64_t garbage_bytes = 0;  // accounted since open (AddGarbage), in existing segments
+};
+
+// A sealed segment worth collecting: its accounted garbage over its size.
+struct GcCandidate {
+  uint64_t number = 0;
+  double garbage_ratio = 0.0;
 };
 
 class ValueLog {
@@ -99,8 +111,19 @@ class ValueLog {
   // Sealed (non-active) segment numbers, oldest first.
   std::vector<uint64_t> SealedSegments() const;
   std::shared_ptr<SegmentReader> Segment(uint64_t number) const;
-  // Forgets the segment and deletes its file. Pinned readers keep reading it.
-  Status RemoveSegment(uint64_t number);
+  // Forgets the segment and deletes its file. Pinned readers keep reading it. *freed (when
+  // non-null) receives the segment's size.
+  Status RemoveSegment(uint64_t number, uint64_t* freed = nullptr);
+
+  // Garbage accounting for automatic GC. Compactions report the record bytes of the pointer
+  // entries they dropped (records no entry refers to any more), by segment; bytes for
+  // segments that no longer exist are ignored. Counts live in memory only: after a restart
+  // they start from zero (DB::CompactValueLog measures by sampling instead).
+  void AddGarbage(const std::map<uint64_t, uint64_t>& bytes_by_segment);
+  // Sealed segments not excluded whose garbage ratio is at least min_ratio, highest first.
+  std::vector<GcCandidate> GcCandidates(double min_ratio) const;
+  // Keeps a segment out of GcCandidates (drained and waiting for deletion, or damaged).
+  void ExcludeFromGc(uint64_t number);
   uint64_t ActiveSegment() const;
   ValueLogStats Stats() const;
 
@@ -126,6 +149,12 @@ class ValueLog {
   std::shared_ptr<const SegmentMap> segments_;  // guarded by mu_ (the pointer, not the map)
   uint64_t active_number_ = 0;                  // guarded by mu_; 0 = none
   ValueLogStats stats_;                         // guarded by mu_
+  struct SegmentUsage {
+    uint64_t size = 0;     // bytes in the file (header included)
+    uint64_t garbage = 0;  // accounted dead record bytes
+    bool excluded = false;
+  };
+  std::map<uint64_t, SegmentUsage> usage_;  // guarded by mu_; one entry per segment
 };
 
 }  // namespace jadedb::lsm::vlog
