@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -26,6 +27,9 @@ struct BenchSettings {
   size_t cache_bytes = 64 << 20;
   // "none", "snappy", "lz4" or "zstd"; an engine without that codec reports NotSupported.
   std::string compression = "none";
+  // JadeDB lsm only: LsmOptions::value_threshold (values of at least this many bytes go to
+  // the value log; 0 keeps every value in the tree). Unset: the engine's default (4096).
+  std::optional<size_t> value_threshold;
 };
 
 // An ordered cursor; Seek positions at the first key >= target ("" means the first key).

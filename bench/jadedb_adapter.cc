@@ -38,6 +38,8 @@ class JadeDbAdapter : public Adapter {
     // The LSM engine's documented defaults suit this workload (64 MiB write buffer, 4 KiB
     // blocks, 10 bloom bits per key); the cache and the codec are set to the shared ones.
     options.lsm.block_cache_size = settings.cache_bytes;
+    options.bplustree.buffer_pool_size = settings.cache_bytes;
+    buffer_pool_mb_ = settings.cache_bytes >> 20;
     // Set explicitly: the engine's default codec (lz4) would otherwise differ from the peers'.
     if (settings.compression == "none") {
       options.lsm.compression = Compression::kNone;
@@ -50,8 +52,12 @@ class JadeDbAdapter : public Adapter {
     } else {
       return Status::InvalidArgument("unknown compression", settings.compression);
     }
+    if (settings.value_threshold.has_value()) {
+      options.lsm.value_threshold = *settings.value_threshold;
+    }
     compression_ = settings.compression;
     cache_bytes_ = settings.cache_bytes;
+    value_threshold_ = options.lsm.value_threshold;
     write_buffer_ = options.lsm.write_buffer_size;
     return DB::Open(options, dir, &db_);
   }
@@ -90,22 +96,23 @@ class JadeDbAdapter : public Adapter {
            "MiB (index+filter pinned "
            "outside it) write_buffer=" +
            std::to_string(write_buffer_ >> 20) +
-           "MiB bloom=10bits block=4KiB compression=" + compression_;
+           "MiB bloom=10bits block=4KiB compression=" + compression_ +
+           " value_threshold=" + std::to_string(value_threshold_);
     } else {
-      // The public Options has no B+tree cache field yet: its buffer pool keeps the engine's
-      // default size, which the bench cannot make equal to the others' budget.
-      s += " buffer_pool=engine default (128MiB; not settable through Options), compression "
-           "n/a";
+      s += " buffer_pool=" + std::to_string(buffer_pool_mb_) +
+           "MiB page=16KiB double_write=on adaptive_hash_index=on read_ahead=on compression=n/a";
     }
     return s + "; WAL on; sync=false -> WAL written (page cache), sync=true -> WAL fsync";
   }
 
  private:
   EngineType engine_;
+  uint64_t buffer_pool_mb_ = 0;
   std::unique_ptr<DB> db_;
   std::string compression_ = "none";
   size_t cache_bytes_ = 0;
   size_t write_buffer_ = 0;
+  size_t value_threshold_ = 0;
 };
 
 }  // namespace

@@ -32,6 +32,9 @@ flags (--flag VALUE or --flag=VALUE):
                       block cache, WiredTiger cache_size, SQLite cache_size; LMDB has no cache
                       (mmap + OS page cache)
   --compression C     none|snappy|lz4|zstd (default none); an engine without C is skipped
+  --value-threshold N lsm only: LsmOptions::value_threshold, the value size from which values
+                      go to the value log (WiscKey separation); 0 turns separation off
+                      (default: the engine's default, 4096). Other engines ignore it
   --db DIR            parent directory of the DBs, one subdirectory per engine, removed
                       afterwards (default /tmp/jadedb-bench)
   --json FILE         also write one JSON object per line per engine x workload: engine,
@@ -123,6 +126,8 @@ int Main(int argc, char** argv) {
     } else if (name == "--compression" &&
                (value == "none" || value == "snappy" || value == "lz4" || value == "zstd")) {
       config.settings.compression = value;
+    } else if (name == "--value-threshold" && ParseU64(value, &n) && n <= (1ull << 32)) {
+      config.settings.value_threshold = static_cast<size_t>(n);
     } else if (name == "--db" && !value.empty()) {
       config.db_root = value;
     } else if (name == "--json" && !value.empty()) {
@@ -148,9 +153,12 @@ int Main(int argc, char** argv) {
   std::printf("jadedb-bench\n\nMachine:\n%s\n", MachineDescription(config.db_root).c_str());
   std::printf(
       "Settings: num=%llu key=16B value=%zuB (half compressible) threads=%d "
-      "cache=%zuMiB compression=%s seed=%llu db=%s\n\n",
+      "cache=%zuMiB compression=%s value_threshold=%s seed=%llu db=%s\n\n",
       static_cast<unsigned long long>(config.num), config.value_size, config.threads,
       config.settings.cache_bytes >> 20, config.settings.compression.c_str(),
+      config.settings.value_threshold.has_value()
+          ? std::to_string(*config.settings.value_threshold).c_str()
+          : "default",
       static_cast<unsigned long long>(config.seed), config.db_root.c_str());
   std::fflush(stdout);
 

@@ -20,7 +20,7 @@ class Snapshot;
 // directory; opening it later with another engine is an InvalidArgument error.
 enum class EngineType {
   kLsm,        // Log-structured merge tree: fast writes, compact storage.
-  kBPlusTree,  // Page-based B+tree (not available yet).
+  kBPlusTree,  // Page-based B+tree (InnoDB style): fast point reads and scans, in-place updates.
 };
 
 // "lsm" / "bplustree".
@@ -94,11 +94,47 @@ struct LsmOptions {
   // Value-log GC rewrites a sealed segment once the measured share of its bytes that no
   // longer belong to a live value reaches this ratio (0 < ratio <= 1).
   double value_log_gc_garbage_ratio = 0.5;
+  // Automatic value-log GC: compactions count the value-log bytes of the pointer entries they
+  // drop, and once a sealed segment's count reaches value_log_gc_garbage_ratio of its size a
+  // GC run rewrites it on a background thread of its own (flushes never wait behind it; at
+  // most one GC runs at a time). false: GC runs only when DB::CompactValueLog is called.
+  bool value_log_auto_gc = true;
 
   // WAL recovery: when false (default), a checksum failure in the middle of a log is reported
   // as Corruption and the DB does not open; when true, the damaged records are skipped and the
   // bytes dropped are reported in the info log. A torn tail is always recovered.
   bool skip_corrupted_wal_records = false;
+};
+
+// Settings of the B+tree engine. page_size and segment_file_bytes are fixed when the DB is
+// created (an existing DB keeps the values recorded in its meta page); the rest apply to
+// every open.
+struct BPlusTreeOptions {
+  // Bytes per page: a power of two in [4 KiB, 64 KiB]. Larger pages: shallower trees and
+  // faster scans; more bytes written per changed record.
+  uint32_t page_size = 16 << 10;
+  // Bytes per data segment file (data-NNNNNN.jdb); a multiple of page_size, at least 16 pages.
+  uint64_t segment_file_bytes = 64ull << 20;
+
+  // Memory for cached pages (the buffer pool), split into buffer_pool_partitions partitions
+  // by page id so that threads on different pages rarely share a latch.
+  uint64_t buffer_pool_size = 128ull << 20;
+  uint32_t buffer_pool_partitions = 16;
+
+  // A fuzzy checkpoint runs every checkpoint_interval_ms (0 = only at close) or after
+  // checkpoint_wal_bytes of WAL; a checkpoint bounds recovery time and lets old WAL segments go.
+  uint64_t checkpoint_interval_ms = 30'000;
+  uint64_t checkpoint_wal_bytes = 256ull << 20;
+  // Pages go through the double-write file before their in-place write, so a torn page write
+  // (power loss mid-write) is repaired on recovery. Turning it off halves page write traffic
+  // and is safe only on storage with atomic page-sized writes.
+  bool double_write = true;
+
+  // Hash from hot keys to their leaf, built from observed lookups (InnoDB's adaptive hash
+  // index): a repeated point lookup skips the descent from the root.
+  bool adaptive_hash_index = true;
+  // Sequential leaf access is detected and the next leaves are read in the background.
+  bool read_ahead = true;
 };
 
 struct Options {
@@ -117,6 +153,7 @@ struct Options {
   std::shared_ptr<Logger> info_log;
 
   LsmOptions lsm;
+  BPlusTreeOptions bplustree;
 };
 
 struct ReadOptions {

@@ -1,5 +1,6 @@
 // Leveled compaction: the background job, manual CompactRange, and the merge that writes a
 // compaction's output tables. One compaction runs at a time; flushes run beside it.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -190,6 +191,7 @@ Status LsmDB::RunCompaction(std::unique_lock<std::mutex>& lock, Compaction* c) {
       return true;
     });
   }
+  std::map<uint64_t, uint64_t> vlog_garbage;  // record bytes of dropped pointers, by segment
   std::string current_user_key;
   bool has_current_user_key = false;
   SequenceNumber last_sequence_for_key = kMaxSequenceNumber;
@@ -226,7 +228,14 @@ Status LsmDB::RunCompaction(std::unique_lock<std::mutex>& lock, Compaction* c) {
       drop = true;
     }
     last_sequence_for_key = ikey.sequence;
-    if (drop) continue;
+    if (drop) {
+      // No entry refers to this value-log record any more: garbage for automatic GC.
+      vlog::ValuePointer p;
+      if (ikey.type == kTypeValuePointer && p.DecodeFrom(input->value())) {
+        vlog_garbage[p.file] += p.size;
+      }
+      continue;
+    }
 
     // Cut outputs only between user keys, so a key's versions never span two tables of a
     // level and files of a level stay disjoint in user keys.
@@ -274,6 +283,10 @@ Status LsmDB::RunCompaction(std::unique_lock<std::mutex>& lock, Compaction* c) {
       c->edit()->AddFile(level + 1, f.number, f.file_size, f.smallest, f.largest);
     }
     s = ApplyEdit(lock, c->edit());
+    if (s.ok() && !vlog_garbage.empty()) {
+      vlog_->AddGarbage(vlog_garbage);
+      MaybeScheduleValueLogGc();
+    }
   }
   // Installed outputs are live now; abandoned ones become garbage for RemoveObsoleteFiles.
   for (uint64_t number : allocated) pending_outputs_.erase(number);

@@ -1,10 +1,11 @@
 // LsmDB construction, open, close, and the helpers shared by the write path, flushes and
 // compactions (manifest serialization, obsolete-file removal, snapshots).
+#include "lsm/lsm_db.h"
+
 #include <algorithm>
 #include <vector>
 
 #include "lsm/base/filename.h"
-#include "lsm/lsm_db.h"
 #include "lsm/lsm_db_impl.h"
 #include "lsm/sstable/bloom.h"
 
@@ -112,17 +113,19 @@ LsmDB::LsmDB(const Options& options, std::string dbname)
   // A few descriptors stay for logs, the manifest and the info log.
   table_cache_ = std::make_unique<TableCache>(dbname_, table_options_, env_,
                                               std::max(options_.lsm.max_open_files - 10, 6));
-  versions_ = std::make_unique<VersionSet>(dbname_, &options_, table_cache_.get(),
-                                           &internal_comparator_);
-  vlog_ = std::make_unique<vlog::ValueLog>(env_, dbname_, options_.lsm.value_log_segment_size,
-                                           [this] {
-                                             std::lock_guard<std::mutex> l(mutex_);
-                                             return versions_->NewFileNumber();
-                                           });
+  versions_ =
+      std::make_unique<VersionSet>(dbname_, &options_, table_cache_.get(), &internal_comparator_);
+  vlog_ =
+      std::make_unique<vlog::ValueLog>(env_, dbname_, options_.lsm.value_log_segment_size, [this] {
+        std::lock_guard<std::mutex> l(mutex_);
+        return versions_->NewFileNumber();
+      });
   pool_ = std::make_unique<ThreadPool>(options_.lsm.max_background_jobs);
 }
 
 LsmDB::~LsmDB() {
+  // Value-log GC first: its rewrites go through the write path, which may need flushes.
+  StopValueLogGc();
   {
     std::unique_lock<std::mutex> lock(mutex_);
     shutting_down_.store(true, std::memory_order_release);

@@ -90,7 +90,8 @@ class LsmDB final : public DB {
 
   // Test hook: called with the name of each step of value-log GC ("gc:before_rewrite",
   // "gc:mid_rewrite", "gc:after_rewrite", "gc:before_delete", "gc:after_delete"), e.g. to kill
-  // the process there. Set before sharing the DB.
+  // the process there, on the thread running GC (CompactValueLog's caller or the automatic GC
+  // thread). Set before sharing the DB and before any automatic GC can start.
   void SetValueLogGcHookForTesting(std::function<void(std::string_view)> hook) {
     vlog_gc_hook_ = std::move(hook);
   }
@@ -172,6 +173,19 @@ class LsmDB final : public DB {
   // Deletes the segments GC finished with once no snapshot older than their rewrite exists.
   // Requires vlog_gc_mutex_.
   void DeleteDrainedSegments();
+  // True in *live when key's newest entry points exactly at this value-log record.
+  Status IsLiveRecord(std::string_view key, const vlog::ValuePointer& pointer, bool* live);
+  // Rewrites the live records of sealed segment `victim` through the write path and marks it
+  // drained. Requires vlog_gc_mutex_.
+  Status RewriteSegment(uint64_t victim);
+  // Automatic GC (options_.lsm.value_log_auto_gc). Requires mutex_: schedules one run on
+  // vlog_gc_pool_ when a sealed segment's accounted garbage reaches the ratio.
+  void MaybeScheduleValueLogGc();
+  void BackgroundValueLogGc();
+  // Close: stops automatic GC and waits for a running pass. Without mutex_.
+  void StopValueLogGc();
+  // Checks every value-log record's CRC for VerifyChecksums (lsm_verify.cc).
+  Status VerifyValueLog(std::string* report, uint64_t* segments, uint64_t* bytes);
 
   // --- flush (lsm_flush.cc) ---
   // Writes mem to a new table (level chosen by the version), filling edit. Requires mutex_;
@@ -265,6 +279,14 @@ class LsmDB final : public DB {
   std::atomic<uint64_t> vlog_gc_bytes_rewritten_{0};
   std::atomic<uint64_t> vlog_gc_segments_deleted_{0};
   std::atomic<double> vlog_last_garbage_ratio_{0.0};
+  std::atomic<uint64_t> vlog_gc_auto_runs_{0};
+  std::atomic<uint64_t> vlog_gc_bytes_reclaimed_{0};  // sizes of the deleted segments
+  std::atomic<bool> vlog_gc_stop_{false};             // set by Close: GC finishes early
+  bool vlog_gc_scheduled_ = false;                    // guarded by mutex_
+  // Automatic GC's own thread (created on first use; guarded by mutex_): a GC rewrite goes
+  // through the write path, which may wait for a flush, so it must never hold a thread of
+  // pool_ that a flush needs.
+  std::unique_ptr<ThreadPool> vlog_gc_pool_;
 
   // Last member: destroyed (joined) first, while everything above is still alive.
   std::unique_ptr<ThreadPool> pool_;

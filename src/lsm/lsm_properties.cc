@@ -1,10 +1,9 @@
 // GetProperty: engine statistics by name ("jadedb.stats", "jadedb.num-files-at-levelN", ...).
+#include <algorithm>
 #include <charconv>
 #include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
-
-#include <algorithm>
 
 #include "lsm/lsm_db_impl.h"
 
@@ -82,18 +81,17 @@ std::string LsmDB::StatsString() {
   out += Format("WAL synced writes: %" PRIu64 "; %" PRIu64 " batches in %" PRIu64
                 " WAL records (group commit)\n",
                 wal_syncs_, write_batches_, wal_records_);
-  out += Format("stalls: %.3f s (%" PRIu64 " slowdowns, %" PRIu64 " stops)\n",
-                stall_micros_ / 1e6, slowdown_count_, stop_count_);
-  out += Format("memtables: active %.2f MiB, %zu immutable\n",
-                MiB(mem_->ApproximateMemoryUsage()), imms_.size());
+  out += Format("stalls: %.3f s (%" PRIu64 " slowdowns, %" PRIu64 " stops)\n", stall_micros_ / 1e6,
+                slowdown_count_, stop_count_);
+  out += Format("memtables: active %.2f MiB, %zu immutable\n", MiB(mem_->ApproximateMemoryUsage()),
+                imms_.size());
   if (block_cache_ != nullptr) {
     const uint64_t hits = block_cache_->Hits();
     const uint64_t misses = block_cache_->Misses();
     const double rate = hits + misses == 0 ? 0.0 : 100.0 * hits / (hits + misses);
-    out += Format("block cache: %.2f / %.2f MiB, %" PRIu64 " hits, %" PRIu64
-                  " misses, hit rate %.1f%%\n",
-                  MiB(block_cache_->TotalCharge()), MiB(block_cache_->Capacity()), hits, misses,
-                  rate);
+    out += Format(
+        "block cache: %.2f / %.2f MiB, %" PRIu64 " hits, %" PRIu64 " misses, hit rate %.1f%%\n",
+        MiB(block_cache_->TotalCharge()), MiB(block_cache_->Capacity()), hits, misses, rate);
   }
   out += Format("tables: %.2f MiB on disk (approximate size); %" PRIu64
                 " table opens (table cache of %d files)\n",
@@ -195,6 +193,34 @@ bool LsmDB::GetProperty(std::string_view name, std::string* value) {
   }
   if (prop == "last-sequence") {
     *value = std::to_string(versions_->LastSequence());
+    return true;
+  }
+  if (prop == "value-log-bytes" || prop == "value-log-garbage-bytes" ||
+      prop == "value-log-segments") {
+    const vlog::ValueLogStats st = vlog_->Stats();
+    *value = std::to_string(prop == "value-log-bytes"           ? st.bytes
+                            : prop == "value-log-garbage-bytes" ? st.garbage_bytes
+                                                                : st.segments);
+    return true;
+  }
+  if (prop == "value-log-gc-runs") {
+    *value = std::to_string(vlog_gc_runs_.load() + vlog_gc_auto_runs_.load());
+    return true;
+  }
+  if (prop == "value-log-gc-pending") {
+    *value = vlog_gc_scheduled_ ? "1" : "0";  // an automatic run queued or running
+    return true;
+  }
+  if (prop == "value-log-gc-auto-runs") {
+    *value = std::to_string(vlog_gc_auto_runs_.load());
+    return true;
+  }
+  if (prop == "value-log-gc-segments-deleted") {
+    *value = std::to_string(vlog_gc_segments_deleted_.load());
+    return true;
+  }
+  if (prop == "value-log-gc-bytes-reclaimed") {
+    *value = std::to_string(vlog_gc_bytes_reclaimed_.load());
     return true;
   }
   if (prop == "background-error") {

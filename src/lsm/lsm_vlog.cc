@@ -181,16 +181,19 @@ Status LsmDB::LookupRaw(std::string_view key, int* kind, std::string* raw) {
 
 std::string LsmDB::ValueLogStatsString() {
   const vlog::ValueLogStats st = vlog_->Stats();
-  char buf[512];
+  char buf[1024];
   std::snprintf(buf, sizeof(buf),
                 "value log: %" PRIu64 " segments, %.2f MiB; appended %.2f MiB in %" PRIu64
-                " values (threshold %zu bytes)\n"
-                "value-log GC: %" PRIu64 " runs, %.2f MiB rewritten, %" PRIu64
-                " segments deleted, highest measured garbage ratio %.2f\n",
+                " values (threshold %zu bytes); garbage counted by compactions %.2f MiB\n"
+                "value-log GC: %" PRIu64 " runs (%" PRIu64 " manual, %" PRIu64
+                " automatic%s), %.2f MiB rewritten, %" PRIu64
+                " segments deleted, %.2f MiB reclaimed, last garbage ratio %.2f\n",
                 st.segments, st.bytes / 1048576.0, st.bytes_appended / 1048576.0,
-                st.records_appended, options_.lsm.value_threshold, vlog_gc_runs_.load(),
+                st.records_appended, options_.lsm.value_threshold, st.garbage_bytes / 1048576.0,
+                vlog_gc_runs_.load() + vlog_gc_auto_runs_.load(), vlog_gc_runs_.load(),
+                vlog_gc_auto_runs_.load(), options_.lsm.value_log_auto_gc ? "" : ", off",
                 vlog_gc_bytes_rewritten_.load() / 1048576.0, vlog_gc_segments_deleted_.load(),
-                vlog_last_garbage_ratio_.load());
+                vlog_gc_bytes_reclaimed_.load() / 1048576.0, vlog_last_garbage_ratio_.load());
   return buf;
 }
 

@@ -1,4 +1,4 @@
-// Value-log garbage collection. One run:
+// Value-log garbage collection. A manual run (DB::CompactValueLog):
 //  1. deletes the segments an earlier run drained, once no snapshot is older than the drain;
 //  2. measures the garbage ratio of every sealed segment by sampling: up to kSampleRecords
 //     records spread over the segment are checked against the tree (a record is live when
@@ -9,6 +9,13 @@
 //     slip between the check and the rewrite (a newer user write always wins), and is synced
 //     (segment, then WAL) before the next step;
 //  4. marks the segment drained at the sequence after the rewrite and deletes it as in 1.
+// An automatic run (LsmOptions::value_log_auto_gc) skips the sampling: compactions count the
+// record bytes of the pointer entries they drop, per segment (lsm_compaction.cc), and once a
+// sealed segment's count reaches the ratio of its size, a run on vlog_gc_pool_ (a thread of
+// its own, so flushes never wait behind GC) rewrites it as in 3-4, the highest ratio first,
+// one segment per run, rescheduling itself while candidates remain (but rewriting nothing
+// while a snapshot keeps a drained segment alive, to bound the extra space). Close stops it
+// between chunks (StopValueLogGc); its errors become the background error, as compaction's do.
 // Crash safety: the old segment is only deleted after everything live in it was rewritten
 // durably, so a crash at any point loses nothing; a segment left behind by a crash is all
 // garbage and is collected by the next run. Iterators pin the segments they may read (open
@@ -28,7 +35,18 @@ struct RecordRef {
   std::string key;
 };
 
+Status ClosingStatus() { return Status::IOError("value-log GC", "the DB is closing"); }
+
 }  // namespace
+
+Status LsmDB::IsLiveRecord(std::string_view key, const vlog::ValuePointer& pointer, bool* live) {
+  int kind = 0;
+  std::string raw;
+  Status s = LookupRaw(key, &kind, &raw);
+  vlog::ValuePointer current;
+  *live = s.ok() && kind == 2 && current.DecodeFrom(raw) && current == pointer;
+  return s;
+}
 
 void LsmDB::DeleteDrainedSegments() {
   SequenceNumber oldest;
@@ -43,10 +61,14 @@ void LsmDB::DeleteDrainedSegments() {
       continue;
     }
     if (vlog_gc_hook_) vlog_gc_hook_("gc:before_delete");
-    Status s = vlog_->RemoveSegment(number);
+    uint64_t freed = 0;
+    Status s = vlog_->RemoveSegment(number, &freed);
     Log(info_log_.get(), "value-log GC: delete segment %llu: %s",
         static_cast<unsigned long long>(number), s.ToString().c_str());
-    if (s.ok()) vlog_gc_segments_deleted_++;
+    if (s.ok()) {
+      vlog_gc_segments_deleted_++;
+      vlog_gc_bytes_reclaimed_ += freed;
+    }
     if (vlog_gc_hook_) vlog_gc_hook_("gc:after_delete");
   }
   vlog_drained_ = std::move(keep);
@@ -60,15 +82,6 @@ Status LsmDB::CompactValueLog() {
   }
   vlog_gc_runs_++;
   DeleteDrainedSegments();
-
-  auto is_live = [this](const RecordRef& r, bool* live) {
-    int kind = 0;
-    std::string raw;
-    Status s = LookupRaw(r.key, &kind, &raw);
-    vlog::ValuePointer current;
-    *live = s.ok() && kind == 2 && current.DecodeFrom(raw) && current == r.pointer;
-    return s;
-  };
 
   // Measure.
   uint64_t victim = 0;
@@ -92,7 +105,7 @@ Status LsmDB::CompactValueLog() {
     const size_t step = std::max<size_t>(1, records.size() / kSampleRecords);
     for (size_t i = 0; i < records.size(); i += step) {
       bool live = false;
-      s = is_live(records[i], &live);
+      s = IsLiveRecord(records[i].key, records[i].pointer, &live);
       if (!s.ok()) return s;
       sampled += records[i].pointer.size;
       if (!live) dead += records[i].pointer.size;
@@ -106,13 +119,16 @@ Status LsmDB::CompactValueLog() {
   }
   vlog_last_garbage_ratio_.store(victim_ratio);
   if (victim == 0 || victim_ratio < options_.lsm.value_log_gc_garbage_ratio) return Status::OK();
-
-  // Rewrite. A full, verified scan: every record must be accounted for before the segment
-  // may go. Records after a damaged spot cannot be found, so such a segment is kept.
-  std::shared_ptr<vlog::SegmentReader> segment = vlog_->Segment(victim);
-  if (segment == nullptr) return Status::OK();
   Log(info_log_.get(), "value-log GC: segment %llu, measured garbage ratio %.2f",
       static_cast<unsigned long long>(victim), victim_ratio);
+  return RewriteSegment(victim);
+}
+
+Status LsmDB::RewriteSegment(uint64_t victim) {
+  // A full, verified scan: every record must be accounted for before the segment may go.
+  // Records after a damaged spot cannot be found, so such a segment is kept.
+  std::shared_ptr<vlog::SegmentReader> segment = vlog_->Segment(victim);
+  if (segment == nullptr) return Status::OK();
   if (vlog_gc_hook_) vlog_gc_hook_("gc:before_rewrite");
   std::vector<RecordRef> records;
   uint64_t valid_end = 0;
@@ -128,6 +144,7 @@ Status LsmDB::CompactValueLog() {
   if (valid_end != file_size) {
     Log(info_log_.get(), "value-log GC: %s has a damaged or torn record at offset %llu; kept",
         segment->fname().c_str(), static_cast<unsigned long long>(valid_end));
+    vlog_->ExcludeFromGc(victim);  // automatic GC would otherwise pick it again and again
     return Status::OK();
   }
 
@@ -136,6 +153,7 @@ Status LsmDB::CompactValueLog() {
   size_t next = 0;
   bool first_chunk = true;
   while (next < records.size()) {
+    if (vlog_gc_stop_.load(std::memory_order_acquire)) return ClosingStatus();
     const size_t begin = next;
     uint64_t chunk_bytes = 0;
     while (next < records.size() && chunk_bytes < kRewriteChunkBytes) {
@@ -149,7 +167,7 @@ Status LsmDB::CompactValueLog() {
       // to user writes.
       for (size_t i = begin; i < end; i++) {
         bool live = false;
-        Status st = is_live(records[i], &live);
+        Status st = IsLiveRecord(records[i].key, records[i].pointer, &live);
         if (!st.ok()) return st;
         if (!live) continue;
         std::string value;
@@ -172,8 +190,67 @@ Status LsmDB::CompactValueLog() {
   }
   if (vlog_gc_hook_) vlog_gc_hook_("gc:after_rewrite");
   vlog_drained_.emplace_back(victim, drained_at);
+  vlog_->ExcludeFromGc(victim);
   DeleteDrainedSegments();
   return Status::OK();
+}
+
+void LsmDB::MaybeScheduleValueLogGc() {
+  if (!options_.lsm.value_log_auto_gc || vlog_gc_scheduled_ ||
+      vlog_gc_stop_.load(std::memory_order_acquire) ||
+      shutting_down_.load(std::memory_order_acquire) || !bg_error_.ok() ||
+      vlog_->GcCandidates(options_.lsm.value_log_gc_garbage_ratio).empty()) {
+    return;
+  }
+  vlog_gc_scheduled_ = true;
+  if (vlog_gc_pool_ == nullptr) vlog_gc_pool_ = std::make_unique<ThreadPool>(1);
+  vlog_gc_pool_->Schedule([this] { BackgroundValueLogGc(); });
+}
+
+void LsmDB::BackgroundValueLogGc() {
+  Status s;
+  bool rewrote = false;
+  {
+    std::lock_guard<std::mutex> gc_lock(vlog_gc_mutex_);  // waits for a manual run
+    bool go;
+    {
+      std::lock_guard<std::mutex> l(mutex_);
+      go = bg_error_.ok() && !vlog_gc_stop_.load(std::memory_order_acquire);
+    }
+    if (go) {
+      vlog_gc_auto_runs_++;
+      DeleteDrainedSegments();
+      const std::vector<vlog::GcCandidate> candidates =
+          vlog_->GcCandidates(options_.lsm.value_log_gc_garbage_ratio);
+      if (!vlog_drained_.empty()) {
+        // A snapshot still reads a drained segment: rewriting another now would only add
+        // copies while no space comes back. The next compaction's trigger tries again.
+      } else if (!candidates.empty()) {
+        vlog_last_garbage_ratio_.store(candidates.front().garbage_ratio);
+        Log(info_log_.get(), "value-log GC (automatic): segment %llu, accounted garbage %.2f",
+            static_cast<unsigned long long>(candidates.front().number),
+            candidates.front().garbage_ratio);
+        s = RewriteSegment(candidates.front().number);
+        rewrote = s.ok();
+      }
+    }
+  }
+  std::lock_guard<std::mutex> l(mutex_);
+  if (!s.ok() && !vlog_gc_stop_.load(std::memory_order_acquire)) RecordBackgroundError(s);
+  vlog_gc_scheduled_ = false;
+  if (rewrote) MaybeScheduleValueLogGc();  // the next candidate, if any
+  background_cv_.notify_all();
+}
+
+void LsmDB::StopValueLogGc() {
+  std::unique_ptr<ThreadPool> pool;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    vlog_gc_stop_.store(true, std::memory_order_release);
+    background_cv_.wait(lock, [this] { return !vlog_gc_scheduled_; });
+    pool = std::move(vlog_gc_pool_);
+  }
+  pool.reset();  // joins the idle thread
 }
 
 }  // namespace jadedb::lsm

@@ -1,6 +1,7 @@
 #include "lsm/base/range_tombstone.h"
 
 #include <algorithm>
+#include <set>
 
 namespace jadedb::lsm {
 
@@ -8,36 +9,45 @@ RangeTombstoneFragments::RangeTombstoneFragments(const Comparator* ucmp,
                                                  const std::vector<RangeTombstone>& tombstones,
                                                  SequenceNumber read_seq)
     : ucmp_(ucmp) {
-  std::vector<const RangeTombstone*> live;
-  std::vector<std::string_view> points;
+  // A sweep over the sorted begin and end points, keeping the sequences of the tombstones
+  // open at the current point in a multiset: O(n log n) for n tombstones, however much they
+  // overlap.
+  std::vector<const RangeTombstone*> by_begin;
   for (const RangeTombstone& t : tombstones) {
     if (t.seq > read_seq || ucmp->Compare(t.begin, t.end) >= 0) continue;
-    live.push_back(&t);
-    points.push_back(t.begin);
-    points.push_back(t.end);
+    by_begin.push_back(&t);
   }
-  if (live.empty()) return;
-  auto less = [ucmp](std::string_view a, std::string_view b) { return ucmp->Compare(a, b) < 0; };
-  std::sort(points.begin(), points.end(), less);
-  points.erase(std::unique(points.begin(), points.end(),
-                           [ucmp](std::string_view a, std::string_view b) {
-                             return ucmp->Compare(a, b) == 0;
-                           }),
-               points.end());
-  // seqs[i] covers [points[i], points[i + 1]).
-  std::vector<SequenceNumber> seqs(points.size(), 0);
-  for (const RangeTombstone* t : live) {
-    size_t lo = std::lower_bound(points.begin(), points.end(), t->begin, less) - points.begin();
-    size_t hi = std::lower_bound(points.begin(), points.end(), t->end, less) - points.begin();
-    for (size_t i = lo; i < hi; i++) seqs[i] = std::max(seqs[i], t->seq);
-  }
-  for (size_t i = 0; i + 1 < points.size(); i++) {
-    if (seqs[i] == 0) continue;
-    if (!fragments_.empty() && fragments_.back().seq == seqs[i] &&
-        ucmp->Compare(fragments_.back().end, points[i]) == 0) {
-      fragments_.back().end.assign(points[i + 1]);  // same sequence: extend
-    } else {
-      fragments_.push_back(Fragment{std::string(points[i]), std::string(points[i + 1]), seqs[i]});
+  if (by_begin.empty()) return;
+  std::vector<const RangeTombstone*> by_end = by_begin;
+  std::sort(by_begin.begin(), by_begin.end(),
+            [ucmp](const auto* a, const auto* b) { return ucmp->Compare(a->begin, b->begin) < 0; });
+  std::sort(by_end.begin(), by_end.end(),
+            [ucmp](const auto* a, const auto* b) { return ucmp->Compare(a->end, b->end) < 0; });
+
+  std::multiset<SequenceNumber> open;
+  size_t next_begin = 0, next_end = 0;
+  std::string_view point;  // the current boundary; [point, next boundary) has one cover
+  while (next_end < by_end.size()) {
+    // The next boundary is the smaller of the next begin and the next end.
+    std::string_view next = by_end[next_end]->end;
+    if (next_begin < by_begin.size() && ucmp->Compare(by_begin[next_begin]->begin, next) < 0) {
+      next = by_begin[next_begin]->begin;
+    }
+    if (!open.empty() && *open.rbegin() > 0 && ucmp->Compare(point, next) < 0) {
+      const SequenceNumber seq = *open.rbegin();
+      if (!fragments_.empty() && fragments_.back().seq == seq &&
+          ucmp->Compare(fragments_.back().end, point) == 0) {
+        fragments_.back().end.assign(next);  // same sequence: extend
+      } else {
+        fragments_.push_back(Fragment{std::string(point), std::string(next), seq});
+      }
+    }
+    point = next;
+    while (next_end < by_end.size() && ucmp->Compare(by_end[next_end]->end, point) == 0) {
+      open.erase(open.find(by_end[next_end++]->seq));
+    }
+    while (next_begin < by_begin.size() && ucmp->Compare(by_begin[next_begin]->begin, point) == 0) {
+      open.insert(by_begin[next_begin++]->seq);
     }
   }
 }
