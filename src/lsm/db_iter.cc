@@ -14,6 +14,7 @@ class DBIter final : public Iterator {
          std::optional<std::string> lower, std::optional<std::string> upper,
          RangeTombstoneFragments tombstones)
       : user_comparator_(cmp),
+        bytewise_(cmp == BytewiseComparator()),
         iter_(std::move(iter)),
         sequence_(seq),
         lower_(std::move(lower)),
@@ -40,6 +41,10 @@ class DBIter final : public Iterator {
  private:
   enum Direction { kForward, kReverse };
 
+  // Every step of a scan compares user keys: skip the virtual call for the default order.
+  int CompareUserKeys(std::string_view a, std::string_view b) const {
+    return bytewise_ ? CompareBytewise(a, b) : user_comparator_->Compare(a, b);
+  }
   bool ParseKey(ParsedInternalKey* ikey) {
     if (!ParseInternalKey(iter_->key(), ikey)) {
       status_ = Status::Corruption("iterator", "malformed internal key");
@@ -48,10 +53,10 @@ class DBIter final : public Iterator {
     return true;
   }
   bool BeforeLower(std::string_view user_key) const {
-    return lower_ && user_comparator_->Compare(user_key, *lower_) < 0;
+    return lower_ && CompareUserKeys(user_key, *lower_) < 0;
   }
   bool AtOrAfterUpper(std::string_view user_key) const {
-    return upper_ && user_comparator_->Compare(user_key, *upper_) >= 0;
+    return upper_ && CompareUserKeys(user_key, *upper_) >= 0;
   }
   // A deletion, or a version hidden by a range tombstone: either way it and every older
   // version of its key are invisible.
@@ -70,6 +75,7 @@ class DBIter final : public Iterator {
   void SeekBackwardFrom(std::string_view target, bool inclusive);
 
   const Comparator* const user_comparator_;
+  const bool bytewise_;  // user_comparator_ is BytewiseComparator()
   std::unique_ptr<InternalIterator> iter_;
   const SequenceNumber sequence_;
   const std::optional<std::string> lower_;
@@ -99,7 +105,7 @@ void DBIter::FindNextUserEntry(bool skipping, std::string* skip) {
         skip->assign(ikey.user_key);
         skipping = true;
         hidden_run = 0;
-      } else if (!skipping || user_comparator_->Compare(ikey.user_key, *skip) > 0) {
+      } else if (!skipping || CompareUserKeys(ikey.user_key, *skip) > 0) {
         valid_ = true;
         saved_key_.clear();
         return;
@@ -124,7 +130,7 @@ void DBIter::FindPrevUserEntry() {
   while (iter_->Valid()) {
     ParsedInternalKey ikey;
     if (ParseKey(&ikey) && ikey.sequence <= sequence_) {
-      if (value_type != kTypeDeletion && user_comparator_->Compare(ikey.user_key, saved_key_) < 0) {
+      if (value_type != kTypeDeletion && CompareUserKeys(ikey.user_key, saved_key_) < 0) {
         break;  // the newest visible entry of saved_key_ was a value: done
       }
       if (BeforeLower(ikey.user_key)) break;
@@ -190,7 +196,7 @@ void DBIter::Prev() {
         Invalidate();
         return;
       }
-      if (user_comparator_->Compare(ExtractUserKey(iter_->key()), saved_key_) < 0) break;
+      if (CompareUserKeys(ExtractUserKey(iter_->key()), saved_key_) < 0) break;
     }
     direction_ = kReverse;
   }
@@ -200,7 +206,7 @@ void DBIter::Prev() {
 void DBIter::Seek(std::string_view target) {
   direction_ = kForward;
   saved_value_.clear();
-  if (lower_ && user_comparator_->Compare(target, *lower_) < 0) target = *lower_;
+  if (lower_ && CompareUserKeys(target, *lower_) < 0) target = *lower_;
   saved_key_.clear();
   AppendInternalKey(&saved_key_, ParsedInternalKey(target, sequence_, kValueTypeForSeek));
   iter_->Seek(saved_key_);
@@ -240,7 +246,7 @@ void DBIter::SeekBackwardFrom(std::string_view target, bool inclusive) {
   iter_->Seek(seek_key);
   if (inclusive) {
     // The only entry that can equal seek_key is itself an entry of target: step past it.
-    while (iter_->Valid() && user_comparator_->Compare(ExtractUserKey(iter_->key()), target) == 0) {
+    while (iter_->Valid() && CompareUserKeys(ExtractUserKey(iter_->key()), target) == 0) {
       iter_->Next();
     }
   }
@@ -265,7 +271,7 @@ void DBIter::SeekToLast() {
 }
 
 void DBIter::SeekForPrev(std::string_view target) {
-  if (upper_ && user_comparator_->Compare(target, *upper_) >= 0) {
+  if (upper_ && CompareUserKeys(target, *upper_) >= 0) {
     SeekBackwardFrom(*upper_, /*inclusive=*/false);
   } else {
     SeekBackwardFrom(target, /*inclusive=*/true);

@@ -33,7 +33,8 @@ char* Arena::AllocateAligned(size_t bytes) {
 }
 
 char* Arena::AllocateNewBlock(size_t bytes) {
-  blocks_.push_back(std::make_unique<char[]>(bytes));
+  // Not make_unique<char[]>: it zero-fills, and every byte is about to be written anyway.
+  blocks_.push_back(std::unique_ptr<char[]>(new char[bytes]));
   memory_usage_.fetch_add(bytes + sizeof(void*), std::memory_order_relaxed);
   return blocks_.back().get();
 }

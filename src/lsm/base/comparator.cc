@@ -7,7 +7,9 @@ namespace {
 
 class BytewiseComparatorImpl final : public Comparator {
  public:
-  int Compare(std::string_view a, std::string_view b) const override { return a.compare(b); }
+  int Compare(std::string_view a, std::string_view b) const override {
+    return CompareBytewise(a, b);
+  }
   const char* Name() const override { return "jadedb.BytewiseComparator"; }
 
   void FindShortestSeparator(std::string* start, std::string_view limit) const override {

@@ -3,6 +3,9 @@
 // (dbformat.h). Implementations are stateless and thread-safe.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -19,9 +22,39 @@ class Comparator {
   virtual void FindShortestSeparator(std::string* start, std::string_view limit) const = 0;
   // Changes *key to a short key >= *key.
   virtual void FindShortSuccessor(std::string* key) const = 0;
+
+  // True for an InternalKeyComparator over BytewiseComparator(). Hot loops (block seeks,
+  // merges) test it once and then compare with CompareBytewiseInternalKeys (dbformat.h)
+  // inline instead of through two virtual calls.
+  bool is_bytewise_internal() const { return bytewise_internal_; }
+
+ protected:
+  // Set only by InternalKeyComparator.
+  bool bytewise_internal_ = false;
 };
 
 // Unsigned lexicographic byte order (memcmp). A singleton; never deleted.
 const Comparator* BytewiseComparator();
+
+// memcmp(a, b, n) by sign. Eight bytes at a time in registers (a byte swap makes the first
+// differing byte decide), so typical 8..24-byte keys never pay for a call into libc's memcmp,
+// which was a fifth of a memtable lookup.
+inline int CompareBytes(const char* a, const char* b, size_t n) {
+  for (; n >= 8; a += 8, b += 8, n -= 8) {
+    uint64_t x;
+    uint64_t y;
+    std::memcpy(&x, a, 8);  // little-endian loads (JadeDB assumes a little-endian host)
+    std::memcpy(&y, b, 8);
+    if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : +1;
+  }
+  return n == 0 ? 0 : std::memcmp(a, b, n);
+}
+
+// BytewiseComparator()->Compare(a, b), inline.
+inline int CompareBytewise(std::string_view a, std::string_view b) {
+  const int r = CompareBytes(a.data(), b.data(), a.size() < b.size() ? a.size() : b.size());
+  if (r != 0 || a.size() == b.size()) return r;
+  return a.size() < b.size() ? -1 : +1;
+}
 
 }  // namespace jadedb::lsm

@@ -47,7 +47,15 @@ std::string InternalKey::DebugString() const {
   return "(bad)" + EscapeForDebug(rep_);
 }
 
-int InternalKeyComparator::Compare(std::string_view a, std::string_view b) const {
+int InternalKeyComparator::CompareWithUserComparator(std::string_view a, std::string_view b) const {
+  if (a.size() < 8 || b.size() < 8) {
+    // Not internal keys: only a damaged block (data blocks are not checksummed on every
+    // read) yields them. Order them before every valid key, bytewise among themselves, so a
+    // comparison never reads outside them; the reader rejects them once they surface.
+    if (a.size() >= 8) return +1;
+    if (b.size() >= 8) return -1;
+    return a.compare(b);
+  }
   int r = user_comparator_->Compare(ExtractUserKey(a), ExtractUserKey(b));
   if (r == 0) {
     uint64_t anum = ExtractTag(a);

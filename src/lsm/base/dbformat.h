@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -66,18 +67,56 @@ inline uint64_t ExtractTag(std::string_view internal_key) {
   return DecodeFixed64(internal_key.data() + internal_key.size() - 8);
 }
 
+// Compares two internal keys (each at least 8 bytes) whose user keys are ordered bytewise:
+// user key ascending by memcmp, then tag descending. Inline and free of virtual calls, since
+// it is the innermost operation of every memtable, block and merge step.
+inline int CompareBytewiseInternalKeys(std::string_view a, std::string_view b) {
+  const size_t a_user = a.size() - 8;
+  const size_t b_user = b.size() - 8;
+  const size_t n = a_user < b_user ? a_user : b_user;
+  const int r = CompareBytes(a.data(), b.data(), n);
+  if (r != 0) return r;
+  if (a_user != b_user) return a_user < b_user ? -1 : +1;
+  const uint64_t a_tag = DecodeFixed64(a.data() + a_user);
+  const uint64_t b_tag = DecodeFixed64(b.data() + b_user);
+  return a_tag > b_tag ? -1 : (a_tag < b_tag ? +1 : 0);
+}
+
+// cmp->Compare(a, b), without virtual calls when cmp orders internal keys bytewise (keys too
+// short to be internal keys, as in a damaged block, take the comparator's own path).
+inline int CompareKeys(const Comparator* cmp, std::string_view a, std::string_view b) {
+  if (cmp->is_bytewise_internal() && a.size() >= 8 && b.size() >= 8) {
+    return CompareBytewiseInternalKeys(a, b);
+  }
+  return cmp->Compare(a, b);
+}
+
 // Orders internal keys: user key by the user comparator, then tag descending.
 class InternalKeyComparator final : public Comparator {
  public:
-  explicit InternalKeyComparator(const Comparator* user) : user_comparator_(user) {}
-  int Compare(std::string_view a, std::string_view b) const override;
+  explicit InternalKeyComparator(const Comparator* user)
+      : user_comparator_(user), bytewise_(user == BytewiseComparator()) {
+    bytewise_internal_ = bytewise_;
+  }
+  // Inline so that callers holding an InternalKeyComparator (not a Comparator*) compile the
+  // bytewise case to a memcmp.
+  int Compare(std::string_view a, std::string_view b) const override {
+    if (bytewise_ && a.size() >= 8 && b.size() >= 8) return CompareBytewiseInternalKeys(a, b);
+    return CompareWithUserComparator(a, b);
+  }
+  // True when the user comparator is BytewiseComparator() (CompareBytewiseInternalKeys
+  // applies).
+  bool bytewise() const { return bytewise_; }
   const char* Name() const override { return "jadedb.InternalKeyComparator"; }
   void FindShortestSeparator(std::string* start, std::string_view limit) const override;
   void FindShortSuccessor(std::string* key) const override;
   const Comparator* user_comparator() const { return user_comparator_; }
 
  private:
+  int CompareWithUserComparator(std::string_view a, std::string_view b) const;
+
   const Comparator* user_comparator_;
+  bool bytewise_;
 };
 
 // Applies a user-key filter policy to internal keys by stripping the tag.

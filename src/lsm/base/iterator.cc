@@ -3,7 +3,8 @@
 namespace jadedb::lsm {
 
 InternalIterator::~InternalIterator() {
-  for (auto it = cleanups_.rbegin(); it != cleanups_.rend(); ++it) (*it)();
+  for (auto it = more_cleanups_.rbegin(); it != more_cleanups_.rend(); ++it) (*it)();
+  if (first_cleanup_) first_cleanup_();
 }
 
 namespace {

@@ -34,10 +34,19 @@ class InternalIterator {
   virtual Status status() const = 0;
 
   // Runs fn when this iterator is destroyed.
-  void RegisterCleanup(std::function<void()> fn) { cleanups_.push_back(std::move(fn)); }
+  void RegisterCleanup(std::function<void()> fn) {
+    if (!first_cleanup_) {
+      first_cleanup_ = std::move(fn);
+    } else {
+      more_cleanups_.push_back(std::move(fn));
+    }
+  }
 
  private:
-  std::vector<std::function<void()>> cleanups_;
+  // Most iterators register at most one cleanup (a block's cache release): keeping it inline
+  // saves an allocation per block iterator, and every point lookup makes two.
+  std::function<void()> first_cleanup_;
+  std::vector<std::function<void()>> more_cleanups_;
 };
 
 // An iterator over nothing, with the given status.

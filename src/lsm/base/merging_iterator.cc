@@ -9,6 +9,8 @@
 // repositions every other child relative to the current key with that order in mind.
 #include "lsm/base/merging_iterator.h"
 
+#include "lsm/base/dbformat.h"
+
 namespace jadedb::lsm {
 namespace {
 
@@ -60,7 +62,7 @@ class MergingIterator final : public InternalIterator {
         if (child == current_) continue;
         child->Seek(k);
         if (i < current_index_) {
-          while (child->Valid() && comparator_->Compare(child->key(), k) == 0) child->Next();
+          while (child->Valid() && CompareKeys(comparator_, child->key(), k) == 0) child->Next();
         }
       }
       direction_ = kForward;
@@ -80,7 +82,7 @@ class MergingIterator final : public InternalIterator {
         if (child == current_) continue;
         child->Seek(k);
         if (i < current_index_) {
-          while (child->Valid() && comparator_->Compare(child->key(), k) == 0) child->Next();
+          while (child->Valid() && CompareKeys(comparator_, child->key(), k) == 0) child->Next();
         }
         if (child->Valid()) {
           child->Prev();
@@ -103,7 +105,7 @@ class MergingIterator final : public InternalIterator {
     for (size_t i = 0; i < children_.size(); i++) {
       InternalIterator* child = children_[i].get();
       if (!child->Valid()) continue;
-      if (current_ == nullptr || comparator_->Compare(child->key(), current_->key()) < 0) {
+      if (current_ == nullptr || CompareKeys(comparator_, child->key(), current_->key()) < 0) {
         current_ = child;
         current_index_ = i;
       }
@@ -116,7 +118,7 @@ class MergingIterator final : public InternalIterator {
     for (size_t i = children_.size(); i-- > 0;) {
       InternalIterator* child = children_[i].get();
       if (!child->Valid()) continue;
-      if (current_ == nullptr || comparator_->Compare(child->key(), current_->key()) > 0) {
+      if (current_ == nullptr || CompareKeys(comparator_, child->key(), current_->key()) > 0) {
         current_ = child;
         current_index_ = i;
       }

@@ -1,38 +1,25 @@
 // Sharded LRU cache (cache.h).
 //
-// Each shard keeps its entries in a hash table (std::unordered_map keyed by a view of the
-// entry's own key bytes) and on exactly one of two intrusive circular lists:
+// Each shard keeps its entries in an intrusive hash table (handle_table.h) and on exactly one
+// of two intrusive circular lists:
 //   lru_    entries referenced only by the cache (refs == 1), oldest first: eviction victims.
 //   in_use_ entries also pinned by clients (refs >= 2), never evicted.
 // An entry dropped from the table (evicted, erased, replaced) is "out of cache": it stays
-// alive until its last Release and then runs its deleter. Lock order: one shard mutex at a
-// time; deleters run outside the lock so they may use the cache.
+// alive until its last Release and then runs its deleter. A key is hashed once per call: the
+// high bits pick the shard, the low bits the bucket, and the handle keeps the hash for
+// Release. Lock order: one shard mutex at a time; deleters run outside the lock so they may
+// use the cache.
 #include "lsm/cache/cache.h"
 
 #include <atomic>
-#include <cstring>
 #include <mutex>
-#include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "lsm/cache/handle_table.h"
 #include "util/hash.h"
 
 namespace jadedb::lsm {
 namespace {
-
-struct LRUHandle : Cache::Handle {
-  void* value = nullptr;
-  Cache::Deleter deleter = nullptr;
-  LRUHandle* next = nullptr;
-  LRUHandle* prev = nullptr;
-  size_t charge = 0;
-  uint32_t refs = 0;      // one for the cache while in_cache, one per client pin
-  bool in_cache = false;  // reachable from the shard's table
-  std::string key;
-
-  std::string_view key_view() const { return key; }
-};
 
 class LRUShard {
  public:
@@ -46,26 +33,21 @@ class LRUShard {
   ~LRUShard() {
     // Clients must have released every handle; anything left in in_use_ is a leak we
     // cannot free safely, so we only drop the idle entries.
-    std::vector<LRUHandle*> dead;
     for (LRUHandle* e = lru_.next; e != &lru_;) {
       LRUHandle* next = e->next;
       e->in_cache = false;
-      dead.push_back(e);
+      Free(e);
       e = next;
     }
-    for (LRUHandle* e : dead) Free(e);
   }
 
   void SetCapacity(size_t capacity) { capacity_ = capacity; }
 
-  Cache::Handle* Insert(std::string_view key, void* value, size_t charge, Cache::Deleter deleter) {
-    auto* e = new LRUHandle;
-    e->value = value;
-    e->deleter = deleter;
-    e->charge = charge;
-    e->key.assign(key.data(), key.size());
+  Cache::Handle* Insert(std::string_view key, uint32_t hash, void* value, size_t charge,
+                        Cache::Deleter deleter) {
+    LRUHandle* e = LRUHandle::Create(key, hash, value, charge, deleter);
     e->refs = 1;  // the returned pin
-    std::vector<LRUHandle*> dead;
+    LRUHandle* dead = nullptr;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (capacity_ > 0) {
@@ -73,31 +55,27 @@ class LRUShard {
         e->in_cache = true;
         Append(&in_use_, e);
         usage_ += charge;
-        auto [it, inserted] = table_.try_emplace(e->key_view(), e);
-        if (!inserted) {
-          LRUHandle* old = it->second;
-          // The map's key view points into old->key: re-key the slot with the new entry.
-          table_.erase(it);
-          table_.emplace(e->key_view(), e);
-          FinishErase(old, &dead);
-        }
+        FinishErase(table_.Insert(e), &dead);
       }  // capacity 0 turns caching off: the entry lives only while pinned.
       while (usage_ > capacity_ && lru_.next != &lru_) {
         LRUHandle* victim = lru_.next;
-        table_.erase(victim->key_view());
-        FinishErase(victim, &dead);
+        FinishErase(table_.Remove(victim->key(), victim->hash), &dead);
       }
     }
-    for (LRUHandle* d : dead) Free(d);
+    FreeAll(dead);
     return e;
   }
 
-  Cache::Handle* Lookup(std::string_view key) {
+  Cache::Handle* Lookup(std::string_view key, uint32_t hash) {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = table_.find(key);
-    if (it == table_.end()) return nullptr;
-    Ref(it->second);
-    return it->second;
+    LRUHandle* e = table_.Lookup(key, hash);
+    if (e == nullptr) {
+      misses_++;
+      return nullptr;
+    }
+    hits_++;
+    Ref(e);
+    return e;
   }
 
   void Release(LRUHandle* e) {
@@ -109,22 +87,26 @@ class LRUShard {
     if (free_it) Free(e);
   }
 
-  void Erase(std::string_view key) {
-    std::vector<LRUHandle*> dead;
+  void Erase(std::string_view key, uint32_t hash) {
+    LRUHandle* dead = nullptr;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      auto it = table_.find(key);
-      if (it == table_.end()) return;
-      LRUHandle* e = it->second;
-      table_.erase(it);
-      FinishErase(e, &dead);
+      FinishErase(table_.Remove(key, hash), &dead);
     }
-    for (LRUHandle* d : dead) Free(d);
+    FreeAll(dead);
   }
 
   size_t TotalCharge() const {
     std::lock_guard<std::mutex> lock(mu_);
     return usage_;
+  }
+  uint64_t Hits() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return hits_;
+  }
+  uint64_t Misses() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return misses_;
   }
 
  private:
@@ -159,26 +141,41 @@ class LRUShard {
     return false;
   }
 
-  // e has just been removed from table_: takes it out of the lists and drops the cache's
-  // reference. Entries that die are collected in *dead.
-  void FinishErase(LRUHandle* e, std::vector<LRUHandle*>* dead) {
+  // e (when not null) has just been removed from table_: takes it out of the lists and drops
+  // the cache's reference. Entries that die are chained (through next_hash, unused once out
+  // of the table) onto *dead, to be freed outside the lock without allocating.
+  void FinishErase(LRUHandle* e, LRUHandle** dead) {
+    if (e == nullptr) return;
     Remove(e);
     e->in_cache = false;
     usage_ -= e->charge;
-    if (Unref(e)) dead->push_back(e);
+    if (Unref(e)) {
+      e->next_hash = *dead;
+      *dead = e;
+    }
   }
 
   static void Free(LRUHandle* e) {
-    if (e->deleter != nullptr) e->deleter(e->key, e->value);
-    delete e;
+    if (e->deleter != nullptr) e->deleter(e->key(), e->value);
+    LRUHandle::Destroy(e);
+  }
+  static void FreeAll(LRUHandle* dead) {
+    while (dead != nullptr) {
+      LRUHandle* next = dead->next_hash;
+      Free(dead);
+      dead = next;
+    }
   }
 
   mutable std::mutex mu_;
   size_t capacity_ = 0;
-  size_t usage_ = 0;                                        // guarded by mu_
-  LRUHandle lru_;                                           // guarded by mu_; dummy head
-  LRUHandle in_use_;                                        // guarded by mu_; dummy head
-  std::unordered_map<std::string_view, LRUHandle*> table_;  // guarded by mu_
+  // All below guarded by mu_.
+  size_t usage_ = 0;
+  uint64_t hits_ = 0;  // per shard, under the lock already held, instead of a shared atomic
+  uint64_t misses_ = 0;
+  LRUHandle lru_{};     // dummy head
+  LRUHandle in_use_{};  // dummy head
+  HandleTable table_;
 };
 
 class ShardedLRUCache final : public Cache {
@@ -191,19 +188,22 @@ class ShardedLRUCache final : public Cache {
   }
 
   Handle* Insert(std::string_view key, void* value, size_t charge, Deleter deleter) override {
-    return Shard(key).Insert(key, value, charge, deleter);
+    const uint32_t hash = HashKey(key);
+    return Shard(hash).Insert(key, hash, value, charge, deleter);
   }
   Handle* Lookup(std::string_view key) override {
-    Handle* h = Shard(key).Lookup(key);
-    (h != nullptr ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
-    return h;
+    const uint32_t hash = HashKey(key);
+    return Shard(hash).Lookup(key, hash);
   }
   void Release(Handle* handle) override {
     auto* e = static_cast<LRUHandle*>(handle);
-    Shard(e->key).Release(e);
+    Shard(e->hash).Release(e);
   }
   void* Value(Handle* handle) override { return static_cast<LRUHandle*>(handle)->value; }
-  void Erase(std::string_view key) override { Shard(key).Erase(key); }
+  void Erase(std::string_view key) override {
+    const uint32_t hash = HashKey(key);
+    Shard(hash).Erase(key, hash);
+  }
   uint64_t NewId() override { return next_id_.fetch_add(1, std::memory_order_relaxed) + 1; }
   size_t TotalCharge() const override {
     size_t total = 0;
@@ -211,22 +211,29 @@ class ShardedLRUCache final : public Cache {
     return total;
   }
   size_t Capacity() const override { return capacity_; }
-  uint64_t Hits() const override { return hits_.load(std::memory_order_relaxed); }
-  uint64_t Misses() const override { return misses_.load(std::memory_order_relaxed); }
+  uint64_t Hits() const override {
+    uint64_t total = 0;
+    for (const auto& s : shards_) total += s.Hits();
+    return total;
+  }
+  uint64_t Misses() const override {
+    uint64_t total = 0;
+    for (const auto& s : shards_) total += s.Misses();
+    return total;
+  }
 
  private:
-  LRUShard& Shard(std::string_view key) {
+  static uint32_t HashKey(std::string_view key) { return Hash(key, 0); }
+  LRUShard& Shard(uint32_t hash) {
     if (shard_bits_ == 0) return shards_[0];
-    // The high bits of the hash are the best mixed.
-    return shards_[Hash(key, 0) >> (32 - shard_bits_)];
+    // The high bits of the hash are the best mixed (and the table uses the low ones).
+    return shards_[hash >> (32 - shard_bits_)];
   }
 
   const int shard_bits_;
   std::vector<LRUShard> shards_;
   const size_t capacity_;
   std::atomic<uint64_t> next_id_{0};
-  std::atomic<uint64_t> hits_{0};
-  std::atomic<uint64_t> misses_{0};
 };
 
 }  // namespace

@@ -22,16 +22,23 @@ namespace jadedb::lsm {
 namespace {
 
 // The length-prefixed slice at p. Entries are built by Add, so the varint is well formed.
-std::string_view GetLengthPrefixedSlice(const char* p) {
-  uint32_t len = 0;
-  const char* q = GetVarint32Ptr(p, p + 5, &len);
+inline std::string_view GetLengthPrefixedSlice(const char* p) {
+  uint32_t len = static_cast<unsigned char>(*p);
+  if (len < 128) return std::string_view(p + 1, len);  // keys and values under 128 bytes
+  const char* q = GetVarint32PtrFallback(p, p + 5, &len);
   assert(q != nullptr);
   return std::string_view(q, len);
 }
 
+// Orders memtable entries by internal key. The skiplist calls it in every step of every
+// search, so with the default bytewise user comparator it decodes both length prefixes
+// inline and compares with memcmp; only a custom user comparator costs a virtual call.
 struct KeyComparator {
   const InternalKeyComparator* icmp;
+  bool bytewise;
   int operator()(const char* a, const char* b) const {
+    if (bytewise)
+      return CompareBytewiseInternalKeys(GetLengthPrefixedSlice(a), GetLengthPrefixedSlice(b));
     return icmp->Compare(GetLengthPrefixedSlice(a), GetLengthPrefixedSlice(b));
   }
 };
@@ -69,7 +76,7 @@ class MemTableIterator final : public InternalIterator {
 
 struct MemTable::Rep {
   explicit Rep(const InternalKeyComparator& cmp)
-      : comparator(cmp), table(KeyComparator{&comparator}, &arena) {}
+      : comparator(cmp), table(KeyComparator{&comparator, comparator.bytewise()}, &arena) {}
 
   const InternalKeyComparator comparator;
   Arena arena;
@@ -95,8 +102,7 @@ void MemTable::Unref() {
 
 size_t MemTable::ApproximateMemoryUsage() const { return rep_->arena.MemoryUsage(); }
 
-void MemTable::AddRangeTombstone(SequenceNumber seq, std::string_view begin,
-                                 std::string_view end) {
+void MemTable::AddRangeTombstone(SequenceNumber seq, std::string_view begin, std::string_view end) {
   // An empty range deletes nothing; it still used its sequence number (the caller's count).
   if (rep_->comparator.user_comparator()->Compare(begin, end) >= 0) return;
   {
@@ -132,7 +138,7 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view key,
   const size_t encoded_len = static_cast<size_t>(VarintLength(internal_key_size)) +
                              internal_key_size + static_cast<size_t>(VarintLength(val_size)) +
                              val_size;
-  char* buf = rep_->arena.Allocate(encoded_len);
+  char* buf = rep_->table.AllocateBehindNextNode(encoded_len);
   char* p = EncodeVarint32(buf, static_cast<uint32_t>(internal_key_size));
   // Empty views may have a null data(): memcpy must not see it.
   if (key_size > 0) std::memcpy(p, key.data(), key_size);
@@ -155,10 +161,12 @@ bool MemTable::Get(const LookupKey& key, std::string* value, Status* s, Sequence
   iter.Seek(key.memtable_key().data());
   if (!iter.Valid()) return false;
   std::string_view internal_key = GetLengthPrefixedSlice(iter.key());
-  if (rep_->comparator.user_comparator()->Compare(ExtractUserKey(internal_key), key.user_key()) !=
-      0) {
-    return false;  // the next entry is another user key
-  }
+  const std::string_view found_user_key = ExtractUserKey(internal_key);
+  const bool same_user_key =
+      rep_->comparator.bytewise()
+          ? CompareBytewise(found_user_key, key.user_key()) == 0
+          : rep_->comparator.user_comparator()->Compare(found_user_key, key.user_key()) == 0;
+  if (!same_user_key) return false;  // the next entry is another user key
   if (found_seq != nullptr) *found_seq = ExtractTag(internal_key) >> 8;
   switch (static_cast<ValueType>(ExtractTag(internal_key) & 0xff)) {
     case kTypeRangeDeletion:

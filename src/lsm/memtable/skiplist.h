@@ -37,6 +37,13 @@ class SkipList {
   // Inserts key. Requires that no key comparing equal to it is in the list.
   void Insert(const Key& key);
 
+  // Allocates the node the next Insert will use, with `bytes` of caller data right behind it,
+  // and returns that data's address (aligned for pointers). The memtable builds its entry
+  // there and inserts a pointer to it, so a search step reads the node and the start of its
+  // key from one or two adjacent cache lines instead of two scattered ones. Writer only; the
+  // next Insert must follow before another call.
+  char* AllocateBehindNextNode(size_t bytes);
+
   // True when a key comparing equal to key is in the list.
   bool Contains(const Key& key) const;
 
@@ -84,6 +91,9 @@ class SkipList {
 
   int GetMaxHeight() const { return max_height_.load(std::memory_order_relaxed); }
   Node* NewNode(const Key& key, int height);
+  static size_t NodeSize(int height) {
+    return sizeof(Node) + sizeof(std::atomic<Node*>) * static_cast<size_t>(height - 1);
+  }
   int RandomHeight();
   bool Equal(const Key& a, const Key& b) const { return compare_(a, b) == 0; }
   // True when key sorts after the key of n (a null n is the end: false).
@@ -105,6 +115,9 @@ class SkipList {
   // search start lower; a new larger value's levels of head_ are null or already linked.
   std::atomic<int> max_height_;
   Random rnd_;  // writer only
+  // Writer only: memory and height of the node AllocateBehindNextNode reserved, if any.
+  char* reserved_node_ = nullptr;
+  int reserved_height_ = 0;
 };
 
 template <typename Key, class Comparator>
@@ -141,8 +154,7 @@ struct SkipList<Key, Comparator>::Node {
 template <typename Key, class Comparator>
 typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::NewNode(const Key& key,
                                                                              int height) {
-  char* mem = arena_->AllocateAligned(sizeof(Node) +
-                                      sizeof(std::atomic<Node*>) * static_cast<size_t>(height - 1));
+  char* mem = arena_->AllocateAligned(NodeSize(height));
   Node* n = new (mem) Node(key);
   n->InitUpperLevels(height);
   return n;
@@ -161,13 +173,17 @@ typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindGreater
     const Key& key, Node** prev) const {
   Node* x = head_;
   int level = GetMaxHeight() - 1;
+  // The node that ended the search on the level above: key is known to be <= its key, and
+  // it is often the next node on this level too, so it needs no second comparison.
+  Node* last_bigger = nullptr;
   while (true) {
     Node* next = x->Next(level);
-    if (KeyIsAfterNode(key, next)) {
+    if (next != last_bigger && KeyIsAfterNode(key, next)) {
       x = next;  // keep searching on this level
     } else {
       if (prev != nullptr) prev[level] = x;
       if (level == 0) return next;
+      last_bigger = next;
       level--;  // go down a level
     }
   }
@@ -219,7 +235,7 @@ void SkipList<Key, Comparator>::Insert(const Key& key) {
   Node* x = FindGreaterOrEqual(key, prev);
   assert(x == nullptr || !Equal(key, x->key));
 
-  const int height = RandomHeight();
+  const int height = reserved_node_ != nullptr ? reserved_height_ : RandomHeight();
   if (height > GetMaxHeight()) {
     for (int i = GetMaxHeight(); i < height; i++) prev[i] = head_;
     // Relaxed is enough: a reader that sees the new height before the node is linked finds
@@ -227,13 +243,29 @@ void SkipList<Key, Comparator>::Insert(const Key& key) {
     max_height_.store(height, std::memory_order_relaxed);
   }
 
-  x = NewNode(key, height);
+  if (reserved_node_ != nullptr) {
+    x = new (reserved_node_) Node(key);
+    x->InitUpperLevels(height);
+    reserved_node_ = nullptr;
+  } else {
+    x = NewNode(key, height);
+  }
   for (int i = 0; i < height; i++) {
     // The new node's own pointer needs no barrier: the release in prev[i]->SetNext publishes
     // it together with the node.
     x->NoBarrierSetNext(i, prev[i]->NoBarrierNext(i));
     prev[i]->SetNext(i, x);
   }
+}
+
+template <typename Key, class Comparator>
+char* SkipList<Key, Comparator>::AllocateBehindNextNode(size_t bytes) {
+  assert(reserved_node_ == nullptr);
+  reserved_height_ = RandomHeight();
+  // NodeSize is a multiple of the pointer size, so the data behind it stays aligned.
+  const size_t node_size = NodeSize(reserved_height_);
+  reserved_node_ = arena_->AllocateAligned(node_size + bytes);
+  return reserved_node_ + node_size;
 }
 
 template <typename Key, class Comparator>

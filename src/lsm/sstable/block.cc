@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "lsm/base/dbformat.h"
 #include "util/coding.h"
 
 namespace jadedb::lsm {
@@ -99,7 +100,7 @@ class Block::Iter final : public InternalIterator {
         CorruptionError("bad entry at restart point");
         return;
       }
-      if (comparator_->Compare(std::string_view(key_ptr, non_shared), target) < 0) {
+      if (CompareKeys(comparator_, std::string_view(key_ptr, non_shared), target) < 0) {
         left = mid;
       } else {
         right = mid - 1;
@@ -107,7 +108,7 @@ class Block::Iter final : public InternalIterator {
     }
     SeekToRestartPoint(left);
     while (ParseNextKey()) {
-      if (comparator_->Compare(key_, target) >= 0) return;
+      if (CompareKeys(comparator_, key_, target) >= 0) return;
     }
   }
 

@@ -4,11 +4,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include "util/arena.h"
+#include "util/coding.h"
 #include "util/random.h"
 
 namespace jadedb::lsm {
@@ -116,6 +118,48 @@ TEST(SkipListTest, SequentialAndReverseInsertionOrders) {
     Key expected = 0;
     for (iter.SeekToFirst(); iter.Valid(); iter.Next()) EXPECT_EQ(iter.key(), expected++);
     EXPECT_EQ(expected, kN);
+  }
+}
+
+// Keys that live in the memory AllocateBehindNextNode hands out (as memtable entries do): the
+// list orders them, and each key's bytes stay intact behind its node.
+TEST(SkipListTest, KeysStoredBehindTheirNodes) {
+  struct DerefComparator {
+    int operator()(const char* a, const char* b) const {
+      if (a == nullptr || b == nullptr) return a == b ? 0 : (a == nullptr ? -1 : 1);
+      const uint64_t x = DecodeFixed64(a);
+      const uint64_t y = DecodeFixed64(b);
+      return x < y ? -1 : (x > y ? 1 : 0);
+    }
+  };
+  Arena arena;
+  SkipList<const char*, DerefComparator> list(DerefComparator(), &arena);
+  Random rnd(5);
+  std::set<uint64_t> model;
+  std::vector<const char*> stored;
+  for (int i = 0; i < 3000; i++) {
+    const uint64_t k = rnd.Uniform(100000);
+    if (!model.insert(k).second) continue;
+    // Odd sizes, so consecutive allocations exercise the alignment of the next node.
+    const size_t extra = 9 + rnd.Uniform(9);
+    char* buf = list.AllocateBehindNextNode(extra);
+    ASSERT_EQ(reinterpret_cast<uintptr_t>(buf) % alignof(void*), 0u);
+    EncodeFixed64(buf, k);
+    std::memset(buf + 8, static_cast<int>(k & 0x7f), extra - 8);
+    list.Insert(buf);
+    stored.push_back(buf);
+  }
+  SkipList<const char*, DerefComparator>::Iterator iter(&list);
+  iter.SeekToFirst();
+  for (uint64_t k : model) {
+    ASSERT_TRUE(iter.Valid());
+    EXPECT_EQ(DecodeFixed64(iter.key()), k);
+    iter.Next();
+  }
+  EXPECT_FALSE(iter.Valid());
+  for (const char* p : stored) {
+    EXPECT_TRUE(list.Contains(p));
+    EXPECT_EQ(p[8], static_cast<char>(DecodeFixed64(p) & 0x7f));  // not overwritten by a node
   }
 }
 
