@@ -135,7 +135,7 @@ Status ForEachKey(DB* db, std::string_view start, bool after, std::string_view p
   const std::string_view prefix = GlobLiteralPrefix(pattern);
   std::unique_ptr<Iterator> it = db->NewIterator(ro);
   std::string first(start);
-  if (first < prefix) {
+  if (std::string_view(first) < prefix) {
     first = prefix;
     after = false;
   }
@@ -216,13 +216,8 @@ void Scan(CommandCall& c) {
 }
 
 void DbSize(CommandCall& c) {
-  size_t examined = 0;
   int64_t n = 0;
-  Status s =
-      ForEachKey(c.server->db(), "", false, "*", &examined, [&](std::string_view, bool match) {
-        if (match) n++;
-        return true;
-      });
+  Status s = c.wc->keyspace()->CountLiveKeys(&n);
   if (!s.ok()) return c.StatusError(s);
   c.out->Integer(n);
 }
@@ -233,14 +228,28 @@ void FlushDb(CommandCall& c) {
       return c.Error(kErrSyntax);
     }
   }
-  // All stripes are locked (kCmdAllKeys): delete every stored key, expired ones too, plus any
-  // key written earlier in the same transaction and not yet committed.
-  ReadOptions ro;
-  ro.fill_cache = false;
-  std::unique_ptr<Iterator> it = c.server->db()->NewIterator(ro);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) c.wc->Delete(it->key());
-  if (!it->status().ok()) return c.StatusError(it->status());
-  for (const std::string& k : c.wc->PendingKeys()) c.wc->Delete(k);
+  // All stripes are locked (kCmdAllKeys), so no other client writes meanwhile. Everything goes
+  // into the connection's one batch, so FLUSHDB is atomic (also inside MULTI/EXEC, with the
+  // transaction's earlier writes): one range deletion where the engine has them (O(1) records,
+  // whatever the number of keys) ...
+  Status s = c.wc->DeleteAll();
+  if (s.IsNotSupported()) {
+    // ... else (the B+tree engine) a point deletion per stored key, expired ones too, plus any
+    // key written earlier in the same transaction and not yet committed: O(keys) records,
+    // still one atomic batch.
+    // Keys are collected first so that a failed scan leaves the batch untouched.
+    ReadOptions ro;
+    ro.fill_cache = false;
+    std::unique_ptr<Iterator> it = c.server->db()->NewIterator(ro);
+    std::vector<std::string> keys = c.wc->PendingKeys();
+    for (it->SeekToFirst(); it->Valid(); it->Next()) keys.emplace_back(it->key());
+    s = it->status();
+    if (s.ok()) {
+      for (const std::string& k : keys) c.wc->Delete(k);
+    }
+  }
+  if (!s.ok()) return c.StatusError(s);
+  c.wc->NoteFlushAll();
   c.out->Ok();
 }
 

@@ -14,16 +14,19 @@ uint64_t MaxStringLen(CommandCall& c) {
 }
 
 void Get(CommandCall& c) {
-  StoredValue v;
-  if (!Load(c, c.args[1], &v)) return;
+  std::string raw;
+  ValueView v;
+  bool found = false;
+  Status s = c.wc->Lookup(c.args[1], &raw, &v, &found);
+  if (!s.ok()) return c.StatusError(s);
   ServerStats* st = c.server->stats();
-  if (!v.found) {
-    st->keyspace_misses.fetch_add(1, std::memory_order_relaxed);
+  if (!found) {
+    st->AddKeyspaceMiss();
     c.out->Null();
     return;
   }
-  st->keyspace_hits.fetch_add(1, std::memory_order_relaxed);
-  c.out->Bulk(v.payload);
+  st->AddKeyspaceHit();
+  c.out->Bulk(v.payload);  // straight from the engine's copy: no intermediate string
 }
 
 void Set(CommandCall& c) {

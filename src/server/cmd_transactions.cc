@@ -36,11 +36,12 @@ void Exec(CommandCall& c) {
   }
   c.out->ArrayHeader(static_cast<int64_t>(queued.size()));
   std::vector<std::string_view> args;
+  CommandClock::time_point clock = CommandClock::now();
   for (const std::vector<std::string>& q : queued) {
     args.assign(q.begin(), q.end());
     const CommandSpec* spec = c.server->commands().Find(args[0]);
     CommandCall sub{c.server, c.client, c.wc, c.out, args};
-    RunCommand(c.server, *spec, sub);  // validated when queued
+    RunCommand(c.server, *spec, sub, &clock);  // validated when queued
   }
 }
 

@@ -88,7 +88,8 @@ class CommandTable {
 
  private:
   std::vector<CommandSpec> specs_;
-  std::unordered_map<std::string, size_t> by_name_;
+  // Keyed by the specs' static lower-case names.
+  std::unordered_map<std::string_view, size_t> by_name_;
 };
 
 // The keys a call of `spec` names (by first/last/step), as views into args.

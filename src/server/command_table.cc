@@ -48,9 +48,10 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
   if (name.size() > 32) return nullptr;
   char buf[32];
   for (size_t i = 0; i < name.size(); i++) {
-    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+    const char c = name[i];
+    buf[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
   }
-  auto it = by_name_.find(std::string(buf, name.size()));
+  auto it = by_name_.find(std::string_view(buf, name.size()));
   return it == by_name_.end() ? nullptr : &specs_[it->second];
 }
 

@@ -19,7 +19,12 @@ Connection::Connection(Server* server, asio::ip::tcp::socket socket, const RespL
 
 Connection::~Connection() = default;
 
-void Connection::Start() { Read(); }
+void Connection::Start() {
+  // Start runs on the acceptor's thread; every handler of this connection, the first read
+  // included, runs on the thread of its own io_context.
+  auto self = shared_from_this();
+  asio::post(socket_.get_executor(), [this, self] { Read(); });
+}
 
 void Connection::Stop() {
   auto self = shared_from_this();

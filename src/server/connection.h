@@ -1,11 +1,11 @@
 // Connection: one RESP client. Reads into the parser, runs every complete request of a read
 // in order (pipelining), commits the writes of that read as one group, then sends all replies
 // with one write. Only one socket operation is outstanding at a time and every handler runs
-// on the connection's strand, so a connection never blocks another: while it waits for a slow
-// reader or an idle client, the I/O threads serve the others.
+// on the one I/O thread that runs the connection's io_context, so a connection never blocks
+// another: while it waits for a slow reader or an idle client, that thread serves the others.
 //
-// Thread safety: all members are touched only on the connection's strand; Stop may be called
-// from any thread (it posts to the strand).
+// Thread safety: all members are touched only on the connection's I/O thread; Stop may be
+// called from any thread (it posts to that thread).
 #pragma once
 
 #include <array>

@@ -20,15 +20,13 @@ std::string UnknownCommandError(const std::vector<std::string_view>& args) {
 
 }  // namespace
 
-void RunCommand(Server* server, const CommandSpec& spec, CommandCall& call) {
-  const auto t0 = std::chrono::steady_clock::now();
+void RunCommand(Server* server, const CommandSpec& spec, CommandCall& call,
+                CommandClock::time_point* clock) {
+  const CommandClock::time_point t0 = *clock;
   spec.fn(call);
-  const auto us =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
-          .count();
-  ServerStats* st = server->stats();
-  st->commands[spec.id].Record(static_cast<uint64_t>(us), call.failed);
-  st->total_commands.fetch_add(1, std::memory_order_relaxed);
+  *clock = CommandClock::now();
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(*clock - t0).count();
+  server->stats()->RecordCommand(spec.id, static_cast<uint64_t>(us), call.failed);
 }
 
 Dispatcher::Dispatcher(Server* server, ClientState* client, std::string* out)
@@ -44,6 +42,7 @@ void Dispatcher::FailGroup(const Status& s) {
 }
 
 void Dispatcher::EndGroup() {
+  clock_valid_ = false;
   Status s = wc_.Commit();
   if (!s.ok()) {
     FailGroup(s);
@@ -55,13 +54,23 @@ void Dispatcher::EndGroup() {
 
 void Dispatcher::Execute(const std::vector<std::string_view>& args) {
   if (args.empty()) return;  // a blank inline line
-  const CommandSpec* spec = server_->commands().Find(args[0]);
+  const CommandSpec* spec = Find(args[0]);
   Reply(spec, args);
   group_replies_++;
   if (force_end_ || wc_.pending_bytes() > kMaxPendingBytes) {
     force_end_ = false;
     EndGroup();
   }
+}
+
+const CommandSpec* Dispatcher::Find(std::string_view name) {
+  if (last_spec_ != nullptr && name == last_name_) return last_spec_;
+  const CommandSpec* spec = server_->commands().Find(name);
+  if (spec != nullptr) {
+    last_spec_ = spec;
+    last_name_.assign(name);
+  }
+  return spec;
 }
 
 void Dispatcher::Reply(const CommandSpec* spec, const std::vector<std::string_view>& args) {
@@ -88,6 +97,7 @@ void Dispatcher::Reply(const CommandSpec* spec, const std::vector<std::string_vi
   }
 
   Status locked;
+  const uint64_t lock_events = wc_.lock_events();
   if (spec->flags & kCmdExec) {
     bool all = false;
     std::vector<std::string_view> keys;
@@ -105,12 +115,19 @@ void Dispatcher::Reply(const CommandSpec* spec, const std::vector<std::string_vi
   } else if (spec->flags & kCmdBarrier) {
     locked = wc_.Commit();
   } else if (spec->flags & kCmdWrite) {
-    locked = wc_.LockKeys(CommandKeys(*spec, args));
+    if (spec->first_key > 0 && spec->last_key == spec->first_key) {
+      locked = wc_.LockKey(args[spec->first_key]);  // the common case, without a key vector
+    } else {
+      locked = wc_.LockKeys(CommandKeys(*spec, args));
+    }
   }
   if (!locked.ok()) FailGroup(locked);  // an earlier group's commit failed
 
+  // Lock waits and commits are not part of the command's latency.
+  if (!clock_valid_ || wc_.lock_events() != lock_events) clock_ = CommandClock::now();
   CommandCall call{server_, client_, &wc_, &writer_, args};
-  RunCommand(server_, *spec, call);
+  RunCommand(server_, *spec, call, &clock_);
+  clock_valid_ = true;
   if (spec->flags & (kCmdAllKeys | kCmdExec)) {
     // Commit right after: these hold many (or all) stripes, which other clients wait for.
     force_end_ = true;

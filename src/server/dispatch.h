@@ -9,6 +9,7 @@
 // Not thread-safe: one per connection.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,8 +22,12 @@ namespace jadedb::server {
 
 class Server;
 
-// Runs a validated command and records its latency.
-void RunCommand(Server* server, const CommandSpec& spec, CommandCall& call);
+using CommandClock = std::chrono::steady_clock;
+
+// Runs a validated command and records its latency. *clock holds the time the command began
+// and receives the time it ended, so the commands of a pipeline read the clock once each.
+void RunCommand(Server* server, const CommandSpec& spec, CommandCall& call,
+                CommandClock::time_point* clock);
 
 class Dispatcher {
  public:
@@ -44,6 +49,8 @@ class Dispatcher {
  private:
   void FailGroup(const Status& s);
   void Reply(const CommandSpec* spec, const std::vector<std::string_view>& args);
+  // Looks the command up, remembering the last name seen: a pipeline repeats one command.
+  const CommandSpec* Find(std::string_view name);
 
   Server* server_;
   ClientState* client_;
@@ -53,6 +60,12 @@ class Dispatcher {
   size_t group_start_ = 0;    // output offset of the first reply of the uncommitted group
   size_t group_replies_ = 0;  // replies since then
   bool force_end_ = false;    // commit right after this reply (EXEC, FLUSHDB)
+  // The end of the previous command, while nothing but dispatching happened since (no read,
+  // commit or lock wait): the start of the next one.
+  CommandClock::time_point clock_;
+  bool clock_valid_ = false;
+  const CommandSpec* last_spec_ = nullptr;
+  std::string last_name_;  // as the client spelled it
 };
 
 }  // namespace jadedb::server

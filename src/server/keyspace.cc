@@ -17,6 +17,13 @@ Status Keyspace::SyncWal() {
   return db_->Write(wo, &empty);
 }
 
+bool Keyspace::range_deletes() {
+  std::call_once(range_probe_, [this] {
+    range_deletes_ = !db_->DeleteRange(WriteOptions(), "", "").IsNotSupported();
+  });
+  return range_deletes_;
+}
+
 size_t Keyspace::SweepExpired(size_t limit) {
   std::lock_guard<std::mutex> sweep(sweep_mu_);
   const int64_t now = NowMs();
@@ -26,19 +33,35 @@ size_t Keyspace::SweepExpired(size_t limit) {
     ReadOptions ro;
     ro.fill_cache = false;
     std::unique_ptr<Iterator> it = db_->NewIterator(ro);
+    if (restart_pass_.exchange(false, std::memory_order_relaxed)) sweep_cursor_.clear();
     it->Seek(sweep_cursor_);
     if (it->Valid() && !sweep_cursor_.empty() && it->key() == sweep_cursor_) it->Next();
+    if (sweep_cursor_.empty()) pass_keys_ = pass_expires_ = 0;  // a pass begins
     for (; it->Valid() && examined < limit; it->Next(), examined++) {
       ValueView v;
-      if (DecodeValue(it->value(), &v) && v.expire_at_ms > 0 && v.expire_at_ms <= now) {
-        expired.emplace_back(it->key());
+      if (DecodeValue(it->value(), &v)) {
+        if (v.expire_at_ms > 0 && v.expire_at_ms <= now) {
+          expired.emplace_back(it->key());
+        } else {
+          pass_keys_++;
+          if (v.expire_at_ms > 0) pass_expires_++;
+        }
       }
       sweep_cursor_ = it->key();
     }
-    if (!it->Valid()) sweep_cursor_.clear();  // wrap around
+    if (!it->Valid() && it->status().ok()) {  // the pass is complete: publish, wrap around
+      // Unless a FLUSHDB committed meanwhile: then these counts predate it.
+      if (!restart_pass_.load(std::memory_order_relaxed)) {
+        est_expires_.store(pass_expires_, std::memory_order_relaxed);
+        est_keys_.store(pass_keys_, std::memory_order_relaxed);
+      }
+      sweep_cursor_.clear();
+    } else if (!it->Valid()) {
+      sweep_cursor_.clear();  // an engine error: start over next tick, publish nothing
+    }
   }
   for (const std::string& key : expired) {
-    std::lock_guard<std::mutex> lock(stripes_[StripeOf(key)]);
+    std::lock_guard<StripeLock> lock(stripes_[StripeOf(key)]);
     // Re-check under the lock: the key may have been rewritten since the scan.
     std::string raw;
     if (!db_->Get(ReadOptions(), key, &raw).ok()) continue;
@@ -49,6 +72,37 @@ size_t Keyspace::SweepExpired(size_t limit) {
     }
   }
   return examined;
+}
+
+bool Keyspace::KeyEstimate(int64_t* keys, int64_t* expires) const {
+  const int64_t k = est_keys_.load(std::memory_order_relaxed);
+  if (k < 0) return false;
+  *keys = k;
+  *expires = std::min(k, est_expires_.load(std::memory_order_relaxed));
+  return true;
+}
+
+void Keyspace::OnFlushed() {
+  // Called with every stripe locked: taking sweep_mu_ here would invert the sweeper's order
+  // (sweep_mu_, then a stripe). The sweeper restarts its pass when it sees the flag.
+  restart_pass_.store(true, std::memory_order_relaxed);
+  est_expires_.store(0, std::memory_order_relaxed);
+  est_keys_.store(0, std::memory_order_relaxed);
+}
+
+Status Keyspace::CountLiveKeys(int64_t* keys) {
+  ReadOptions ro;
+  ro.fill_cache = false;  // a full scan must not evict the working set
+  std::unique_ptr<Iterator> it = db_->NewIterator(ro);
+  const int64_t now = NowMs();
+  int64_t n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ValueView v;
+    if (DecodeValue(it->value(), &v) && (v.expire_at_ms == 0 || v.expire_at_ms > now)) n++;
+  }
+  if (!it->status().ok()) return it->status();
+  *keys = n;
+  return Status::OK();
 }
 
 WriteContext::~WriteContext() {
@@ -65,6 +119,13 @@ void WriteContext::ReleaseLocks() {
   held_.clear();
 }
 
+Status WriteContext::LockKey(std::string_view key) {
+  if (all_locked_) return Status::OK();
+  const uint16_t s = static_cast<uint16_t>(Keyspace::StripeOf(key));
+  if (std::binary_search(held_.begin(), held_.end(), s)) return Status::OK();
+  return LockKeys({key});
+}
+
 Status WriteContext::LockKeys(const std::vector<std::string_view>& keys) {
   if (all_locked_) return Status::OK();
   std::vector<uint16_t> want;
@@ -74,6 +135,7 @@ Status WriteContext::LockKeys(const std::vector<std::string_view>& keys) {
     if (!std::binary_search(held_.begin(), held_.end(), s)) want.push_back(s);
   }
   if (want.empty()) return Status::OK();
+  lock_events_++;
   std::sort(want.begin(), want.end());
   want.erase(std::unique(want.begin(), want.end()), want.end());
 
@@ -99,35 +161,65 @@ Status WriteContext::LockKeys(const std::vector<std::string_view>& keys) {
 
 Status WriteContext::LockAll() {
   Status status = Commit();
+  lock_events_++;
   for (size_t i = 0; i < Keyspace::kStripes; i++) ks_->stripe(i).lock();
   all_locked_ = true;
   return status;
 }
 
+void WriteContext::EnsureOverlay() {
+  if (overlay_built_) return;
+  struct Builder final : WriteBatch::Handler {
+    WriteContext* wc;
+    void Put(std::string_view key, std::string_view value) override {
+      wc->overlay_[std::string(key)] = std::string(value);
+    }
+    void Delete(std::string_view key) override { wc->overlay_[std::string(key)] = std::nullopt; }
+    void DeleteRange(std::string_view, std::string_view) override {
+      // Only DeleteAll writes ranges, and it keeps the overlay built; kept for completeness.
+      wc->overlay_.clear();
+      wc->all_deleted_ = true;
+    }
+  } builder;
+  builder.wc = this;
+  overlay_.clear();
+  // Our own serialized batch: Iterate cannot fail on it.
+  (void)batch_.Iterate(&builder);
+  overlay_built_ = true;
+}
+
 Status WriteContext::GetRaw(std::string_view key, std::string* encoded, const ReadOptions& read) {
-  if (!overlay_.empty()) {
+  if (batch_.Count() > 0) {
+    EnsureOverlay();
     auto it = overlay_.find(std::string(key));
     if (it != overlay_.end()) {
       if (!it->second) return Status::NotFound("key");
       *encoded = *it->second;
       return Status::OK();
     }
+    if (all_deleted_) return Status::NotFound("key");
   }
   return ks_->db()->Get(read, key, encoded);
 }
 
-Status WriteContext::Get(std::string_view key, StoredValue* out, const ReadOptions& read) {
-  out->found = false;
-  std::string raw;
-  Status s = GetRaw(key, &raw, read);
+Status WriteContext::Lookup(std::string_view key, std::string* raw, ValueView* value, bool* found,
+                            const ReadOptions& read) {
+  *found = false;
+  Status s = GetRaw(key, raw, read);
   if (s.IsNotFound()) return Status::OK();
   if (!s.ok()) return s;
-  ValueView v;
-  if (!DecodeValue(raw, &v)) {
+  if (!DecodeValue(*raw, value)) {
     return Status::Corruption("value of key is not in jadedb-server format", key);
   }
-  if (v.expire_at_ms > 0 && v.expire_at_ms <= NowMs()) return Status::OK();
-  out->found = true;
+  *found = value->expire_at_ms == 0 || value->expire_at_ms > NowMs();
+  return Status::OK();
+}
+
+Status WriteContext::Get(std::string_view key, StoredValue* out, const ReadOptions& read) {
+  std::string raw;
+  ValueView v;
+  Status s = Lookup(key, &raw, &v, &out->found, read);
+  if (!s.ok() || !out->found) return s;
   out->type = v.type;
   out->expire_at_ms = v.expire_at_ms;
   out->payload.assign(v.payload);
@@ -138,15 +230,47 @@ void WriteContext::Put(std::string_view key, std::string_view payload, int64_t e
   std::string encoded;
   EncodeValue(ValueType::kString, expire_at_ms, payload, &encoded);
   batch_.Put(key, encoded);
-  overlay_[std::string(key)] = std::move(encoded);
+  if (overlay_built_) overlay_[std::string(key)] = std::move(encoded);
 }
 
 void WriteContext::Delete(std::string_view key) {
   batch_.Delete(key);
-  overlay_[std::string(key)] = std::nullopt;
+  if (overlay_built_) overlay_[std::string(key)] = std::nullopt;
 }
 
-std::vector<std::string> WriteContext::PendingKeys() const {
+Status WriteContext::DeleteAll() {
+  if (!ks_->range_deletes()) return Status::NotSupported("DeleteRange");
+  // The range must end past the largest key, stored or pending. [first, last) plus a point
+  // deletion of `last` covers everything without a successor key that could exceed the key
+  // size limit.
+  std::string last;
+  bool any = false;
+  {
+    ReadOptions ro;
+    ro.fill_cache = false;
+    std::unique_ptr<Iterator> it = ks_->db()->NewIterator(ro);
+    it->SeekToLast();
+    if (it->Valid()) {
+      last.assign(it->key());
+      any = true;
+    }
+    if (!it->status().ok()) return it->status();
+  }
+  for (const std::string& k : PendingKeys()) {
+    if (!any || k > last) last = k;
+    any = true;
+  }
+  if (!any) return Status::OK();
+  batch_.DeleteRange("", last);
+  batch_.Delete(last);
+  overlay_.clear();
+  overlay_built_ = true;
+  all_deleted_ = true;
+  return Status::OK();
+}
+
+std::vector<std::string> WriteContext::PendingKeys() {
+  EnsureOverlay();
   std::vector<std::string> keys;
   keys.reserve(overlay_.size());
   for (const auto& [k, v] : overlay_) keys.push_back(k);
@@ -163,9 +287,14 @@ Status WriteContext::Commit() {
     st->batches_committed.fetch_add(1, std::memory_order_relaxed);
     if (wo.sync) st->syncs.fetch_add(1, std::memory_order_relaxed);
     if (!s.ok()) st->write_errors.fetch_add(1, std::memory_order_relaxed);
+    lock_events_++;
     batch_.Clear();
-    overlay_.clear();
   }
+  if (s.ok() && flushed_all_) ks_->OnFlushed();
+  flushed_all_ = false;
+  overlay_.clear();
+  overlay_built_ = false;
+  all_deleted_ = false;
   ReleaseLocks();
   return s;
 }

@@ -11,11 +11,20 @@
 
 namespace jadedb::server {
 
-// Accepts RESP clients and hands each to a Connection on its own strand.
+int DefaultIoThreads() {
+  // Database calls run on the I/O threads, so more threads than cores only adds switching; one
+  // core is left to the engine's flushes and compactions, the sync thread and, on a small
+  // machine, the clients (on 2 cores with redis-benchmark beside it, a second I/O thread took
+  // CPU from the client and raised context switches per request by ~40%).
+  const unsigned cores = std::thread::hardware_concurrency();
+  return static_cast<int>(cores > 1 ? cores - 1 : 1);
+}
+
+// Accepts RESP clients and hands each to a Connection on one of the I/O threads.
 class Listener {
  public:
   Listener(Server* server, asio::io_context& io, const RespLimits& limits)
-      : server_(server), io_(io), acceptor_(io), limits_(limits) {}
+      : server_(server), acceptor_(io), limits_(limits) {}
 
   Status Listen(const std::string& address, int port) {
     std::error_code ec;
@@ -40,7 +49,7 @@ class Listener {
   }
 
   void Accept() {
-    acceptor_.async_accept(asio::make_strand(io_),
+    acceptor_.async_accept(server_->NextIoContext(),
                            [this](std::error_code ec, asio::ip::tcp::socket socket) {
                              if (ec == asio::error::operation_aborted || !acceptor_.is_open())
                                return;
@@ -71,7 +80,6 @@ class Listener {
   }
 
   Server* server_;
-  asio::io_context& io_;
   asio::ip::tcp::acceptor acceptor_;
   RespLimits limits_;
 };
@@ -195,17 +203,22 @@ Status Server::Open() {
   keyspace_ = std::make_unique<Keyspace>(db_.get(), options_.sync, stats_.get());
   start_ms_ = NowMs();
 
-  io_ = std::make_unique<asio::io_context>();
+  const int threads = options_.threads > 0 ? options_.threads : DefaultIoThreads();
+  for (int i = 0; i < threads; i++) {
+    // Concurrency hint 1: each io_context is run by one thread.
+    ios_.push_back(std::make_unique<asio::io_context>(1));
+  }
+  asio::io_context& io = *ios_[0];
   RespLimits limits;
   limits.max_bulk_len = options_.proto_max_bulk_len;
   limits.max_args = options_.max_args;
-  listener_ = std::make_unique<Listener>(this, *io_, limits);
+  listener_ = std::make_unique<Listener>(this, io, limits);
   s = listener_->Listen(options_.bind, options_.port);
   if (!s.ok()) return s;
   bound_port_ = listener_->port();
   if (options_.http_port != 0) {
     http_ = std::make_unique<HttpServer>(
-        *io_, [this](const std::string& method, const std::string& path) {
+        io, [this](const std::string& method, const std::string& path) {
           HttpResponse r;
           if (path != "/metrics" && path != "/health")
             return HttpResponse{404, "text/plain", "not found\n"};
@@ -226,6 +239,10 @@ Status Server::Open() {
     bound_http_port_ = http_->port();
   }
   return Status::OK();
+}
+
+asio::io_context& Server::NextIoContext() {
+  return *ios_[next_io_.fetch_add(1, std::memory_order_relaxed) % ios_.size()];
 }
 
 void Server::RequestShutdown() {
@@ -259,7 +276,8 @@ void Server::BackgroundLoop() {
 }
 
 Status Server::Run(bool handle_signals) {
-  auto signals = std::make_unique<asio::signal_set>(*io_);
+  asio::io_context& io = *ios_[0];
+  auto signals = std::make_unique<asio::signal_set>(io);
   if (handle_signals) {
     signals->add(SIGINT);
     signals->add(SIGTERM);
@@ -270,18 +288,19 @@ Status Server::Run(bool handle_signals) {
   listener_->Accept();
   bg_thread_ = std::thread([this] { BackgroundLoop(); });
 
-  int n = options_.threads > 0
-              ? options_.threads
-              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  auto work = asio::make_work_guard(*io_);
+  using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
+  std::vector<WorkGuard> work;
   std::vector<std::thread> threads;
-  for (int i = 0; i < n; i++) threads.emplace_back([this] { io_->run(); });
+  for (auto& ctx : ios_) {
+    work.push_back(asio::make_work_guard(*ctx));
+    threads.emplace_back([&ctx] { ctx->run(); });
+  }
 
   bg_thread_.join();  // returns once RequestShutdown was called
 
   // Graceful shutdown: stop accepting, let in-flight requests finish, close idle clients.
   shutting_down_ = true;
-  asio::post(*io_, [this, &signals] {
+  asio::post(io, [this, &signals] {
     std::error_code ignored;
     signals->cancel(ignored);
     listener_->Stop();
@@ -294,8 +313,8 @@ Status Server::Run(bool handle_signals) {
     }
     drained_cv_.wait_for(l, std::chrono::seconds(10), [this] { return connections_.empty(); });
   }
-  work.reset();
-  io_->stop();
+  work.clear();
+  for (auto& ctx : ios_) ctx->stop();
   for (std::thread& t : threads) t.join();
   // Destroy every socket and pending handler (connections still open after the grace period)
   // while the keyspace they point to is alive.
@@ -306,7 +325,7 @@ Status Server::Run(bool handle_signals) {
     std::lock_guard<std::mutex> l(mu_);
     connections_.clear();
   }
-  io_.reset();
+  ios_.clear();
 
   // Every acknowledged write reaches stable storage before the DB closes.
   Status s = keyspace_->SyncWal();
@@ -330,34 +349,35 @@ std::string Server::Metrics() {
   line("# TYPE jadedb_commands_total counter");
   const auto& specs = commands_.all();
   for (const CommandSpec& spec : specs) {
-    const CommandStats& cs = stats_->commands[spec.id];
-    if (cs.calls.load() == 0) continue;
+    const CommandTotals cs = stats_->CommandTotal(spec.id);
+    if (cs.calls == 0) continue;
     line(std::string("jadedb_commands_total{cmd=\"") + spec.name + "\"} " +
-         std::to_string(cs.calls.load()));
+         std::to_string(cs.calls));
   }
   line("# HELP jadedb_command_errors_total Commands answered with an error, by command.");
   line("# TYPE jadedb_command_errors_total counter");
   for (const CommandSpec& spec : specs) {
-    const CommandStats& cs = stats_->commands[spec.id];
-    if (cs.calls.load() == 0) continue;
+    const CommandTotals cs = stats_->CommandTotal(spec.id);
+    if (cs.calls == 0) continue;
     line(std::string("jadedb_command_errors_total{cmd=\"") + spec.name + "\"} " +
-         std::to_string(cs.errors.load()));
+         std::to_string(cs.errors));
   }
   line("# HELP jadedb_command_duration_seconds Time to execute a command (excluding network I/O).");
   line("# TYPE jadedb_command_duration_seconds histogram");
   for (const CommandSpec& spec : specs) {
-    const CommandStats& cs = stats_->commands[spec.id];
-    if (cs.calls.load() == 0) continue;
+    const CommandTotals cs = stats_->CommandTotal(spec.id);
+    if (cs.calls == 0) continue;
     const std::string lbl = std::string("cmd=\"") + spec.name + "\"";
     uint64_t cum = 0;
     for (size_t b = 0; b < cs.buckets.size(); b++) {
-      cum += cs.buckets[b].load();
+      cum += cs.buckets[b];
       const std::string le =
           b < kLatencyBucketsUs.size() ? num(kLatencyBucketsUs[b] / 1e6) : "+Inf";
       line("jadedb_command_duration_seconds_bucket{" + lbl + ",le=\"" + le + "\"} " +
            std::to_string(cum));
     }
-    line("jadedb_command_duration_seconds_sum{" + lbl + "} " + num(cs.usec.load() / 1e6));
+    line("jadedb_command_duration_seconds_sum{" + lbl + "} " +
+         num(static_cast<double>(cs.usec) / 1e6));
     line("jadedb_command_duration_seconds_count{" + lbl + "} " + std::to_string(cum));
   }
   auto scalar = [&](const char* name, const char* type, const char* help, double v) {
@@ -377,9 +397,8 @@ std::string Server::Metrics() {
   scalar("jadedb_net_output_bytes_total", "counter", "Bytes sent to clients.",
          st->bytes_out.load());
   scalar("jadedb_keyspace_hits_total", "counter", "GETs that found their key.",
-         st->keyspace_hits.load());
-  scalar("jadedb_keyspace_misses_total", "counter", "GETs that did not.",
-         st->keyspace_misses.load());
+         st->keyspace_hits());
+  scalar("jadedb_keyspace_misses_total", "counter", "GETs that did not.", st->keyspace_misses());
   scalar("jadedb_expired_keys_total", "counter", "Keys removed by active expiry.",
          st->expired_keys.load());
   scalar("jadedb_protocol_errors_total", "counter", "Connections closed for malformed RESP.",

@@ -34,6 +34,9 @@ class Connection;
 class Listener;
 class HttpServer;
 
+// I/O threads when --threads is 0.
+int DefaultIoThreads();
+
 class Server {
  public:
   explicit Server(const ServerOptions& options);
@@ -78,6 +81,8 @@ class Server {
   void Register(const std::shared_ptr<Connection>& c);
   void Unregister(Connection* c);
   bool shutting_down() const { return shutting_down_.load(); }
+  // The io_context (I/O thread) the next accepted connection will live on.
+  asio::io_context& NextIoContext();
 
  private:
   void BackgroundLoop();
@@ -90,7 +95,12 @@ class Server {
   std::unique_ptr<ServerStats> stats_;
   std::unique_ptr<DB> db_;
   std::unique_ptr<Keyspace> keyspace_;
-  std::unique_ptr<asio::io_context> io_;
+  // One io_context per I/O thread, each run by exactly that thread: a connection lives on one
+  // of them (round-robin at accept), so its handlers never need a strand and the threads
+  // share no reactor lock and never wake each other. ios_[0] also runs the acceptor, the HTTP
+  // server and the signal handler.
+  std::vector<std::unique_ptr<asio::io_context>> ios_;
+  std::atomic<size_t> next_io_{0};
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<HttpServer> http_;
   int bound_port_ = 0;

@@ -24,7 +24,7 @@ const OptionInfo kOptions[] = {
     {"sync", "always|everysec|never  when writes reach stable storage (default everysec)"},
     {"write-buffer-mb", "N  engine write buffer (memtable) size in MiB (default 64)"},
     {"cache-mb", "N  engine block cache size in MiB (default 32)"},
-    {"threads", "N  I/O threads (default: one per core)"},
+    {"threads", "N  I/O threads (default: one per core less one, at least one)"},
     {"proto-max-bulk-len", "BYTES  largest bulk string accepted (default 536870912)"},
     {"max-args", "N  most arguments in one request (default 1048576)"},
     {"hz", "N  background expiry sweeps per second (default 10)"},

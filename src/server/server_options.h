@@ -28,7 +28,7 @@ struct ServerOptions {
   SyncPolicy sync = SyncPolicy::kEverySec;
   int write_buffer_mb = 64;
   int cache_mb = 32;
-  int threads = 0;  // I/O threads; 0 = one per core
+  int threads = 0;  // I/O threads; 0 = DefaultIoThreads() (server.h)
   uint64_t proto_max_bulk_len = 512ull << 20;
   uint64_t max_args = 1024 * 1024;
   int hz = 10;  // background expiry sweeps per second

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 namespace jadedb::server {
 namespace {
 
@@ -142,6 +144,48 @@ TEST(SplitInlineArgsTest, Escapes) {
   EXPECT_EQ(out, (std::vector<std::string>{"a", "A\t", "it's"}));
   out.clear();
   EXPECT_FALSE(SplitInlineArgs("\"abc\"def", &out));
+}
+
+TEST(ReadBufferTest, PrepareCommitConsumeAndShrink) {
+  ReadBuffer b;
+  char* room = b.Prepare(5);
+  std::memcpy(room, "hello", 5);
+  b.Commit(3);  // only "hel" was read
+  EXPECT_EQ(b.view(), "hel");
+  b.Append("lo world");
+  b.Consume(6);
+  EXPECT_EQ(b.view(), "world");
+  // A large request grows the buffer; once consumed, the memory is given back.
+  std::string big(8 << 20, 'x');
+  b.Append(big);
+  EXPECT_GE(b.capacity(), big.size());
+  b.Consume(b.size() - 3);
+  EXPECT_EQ(b.view(), "xxx");
+  EXPECT_LE(b.capacity(), 1u << 20);
+}
+
+TEST(RespParserTest, LengthLinesSplitAnywhere) {
+  // Every split point of a request with negative, zero and multi-digit lengths.
+  const std::string full = "*3\r\n$3\r\nSET\r\n$10\r\n0123456789\r\n$0\r\n\r\n*-1\r\n";
+  for (size_t cut = 0; cut <= full.size(); cut++) {
+    RespParser p;
+    std::vector<std::string_view> args;
+    p.Append(full.substr(0, cut));
+    RespParser::Result r = p.Next(&args);
+    if (r == RespParser::Result::kIncomplete) {
+      p.Append(full.substr(cut));
+      r = p.Next(&args);
+    }
+    ASSERT_EQ(r, RespParser::Result::kCommand) << cut;
+    EXPECT_EQ(Strings(args), (std::vector<std::string>{"SET", "0123456789", ""})) << cut;
+    EXPECT_EQ(p.Next(&args), RespParser::Result::kIncomplete) << cut;
+  }
+  for (const char* bad : {"*1x\r\n", "*\r\n", "*-\r\n", "*1\rx", "*1234567890123456789\r\n"}) {
+    RespParser p;
+    std::vector<std::string_view> args;
+    p.Append(bad);
+    EXPECT_EQ(p.Next(&args), RespParser::Result::kError) << bad;
+  }
 }
 
 }  // namespace

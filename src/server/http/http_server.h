@@ -40,7 +40,6 @@ class HttpServer {
  private:
   void Accept();
 
-  asio::io_context& io_;
   Handler handler_;
   asio::ip::tcp::acceptor acceptor_;
 };

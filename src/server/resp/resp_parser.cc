@@ -5,15 +5,8 @@
 
 namespace jadedb::server {
 
-char* RespParser::Prepare(size_t n) {
-  used_ = buf_.size();
-  buf_.resize(used_ + n);
-  return buf_.data() + used_;
-}
-
 void RespParser::Compact() {
-  if (pos_ == 0) return;
-  buf_.erase(0, pos_);
+  buf_.Consume(pos_);
   pos_ = 0;
 }
 
@@ -22,39 +15,37 @@ RespParser::Result RespParser::Fail(std::string msg) {
   return Result::kError;
 }
 
+RespParser::Result RespParser::FailInvalid(const char* what) {
+  return Fail(std::string("Protocol error: invalid ") + what);
+}
+
+RespParser::Result RespParser::FailExpected(char want, char got) {
+  return Fail(std::string("Protocol error: expected '") + want + "', got '" + got + "'");
+}
+
 RespParser::Result RespParser::ReadLength(size_t* off, char prefix, int64_t* value,
                                           const char* what) {
   const size_t start = *off;
   if (start >= buf_.size()) return Result::kIncomplete;
-  if (buf_[start] != prefix) {
-    std::string got(1, buf_[start]);
-    return Fail(std::string("Protocol error: expected '") + prefix + "', got '" + got + "'");
-  }
-  const size_t nl = buf_.find('\n', start + 1);
-  if (nl == std::string::npos) {
-    // A length line is short; a long one without a newline is garbage.
-    if (buf_.size() - start > 64) return Fail(std::string("Protocol error: invalid ") + what);
-    return Result::kIncomplete;
-  }
-  if (nl < start + 2 || buf_[nl - 1] != '\r') {
-    return Fail(std::string("Protocol error: invalid ") + what);
-  }
-  std::string_view digits(buf_.data() + start + 1, nl - 1 - (start + 1));
-  bool negative = false;
-  if (!digits.empty() && digits[0] == '-') {
-    negative = true;
-    digits.remove_prefix(1);
-  }
-  if (digits.empty() || digits.size() > 18) {
-    return Fail(std::string("Protocol error: invalid ") + what);
-  }
+  if (buf_[start] != prefix) return FailExpected(prefix, buf_[start]);
+  // One pass over "[-]digits\r\n" (this runs for every argument of every request).
+  const char* p = buf_.data();
+  const size_t size = buf_.size();
+  size_t i = start + 1;
+  const bool negative = i < size && p[i] == '-';
+  if (negative) i++;
+  const size_t first = i;
   int64_t v = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return Fail(std::string("Protocol error: invalid ") + what);
-    v = v * 10 + (c - '0');
+  for (; i < size && p[i] >= '0' && p[i] <= '9'; i++) {
+    if (i - first == 18) return FailInvalid(what);
+    v = v * 10 + (p[i] - '0');
   }
+  if (i == size) return Result::kIncomplete;
+  if (i == first || p[i] != '\r') return FailInvalid(what);
+  if (i + 1 == size) return Result::kIncomplete;
+  if (p[i + 1] != '\n') return FailInvalid(what);
   *value = negative ? -v : v;
-  *off = nl + 1;
+  *off = i + 2;
   return Result::kCommand;
 }
 
@@ -109,7 +100,7 @@ RespParser::Result RespParser::Next(std::vector<std::string_view>* args) {
 }
 
 RespParser::Result RespParser::ParseInline(std::vector<std::string_view>* args) {
-  const size_t nl = buf_.find('\n', pos_);
+  const size_t nl = buf_.view().find('\n', pos_);
   if (nl == std::string::npos) {
     if (buf_.size() - pos_ > limits_.max_inline_len) {
       return Fail("Protocol error: too big inline request");

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "server/resp/read_buffer.h"
+
 namespace jadedb::server {
 
 struct RespLimits {
@@ -35,11 +37,11 @@ class RespParser {
 
   explicit RespParser(const RespLimits& limits = RespLimits()) : limits_(limits) {}
 
-  void Append(std::string_view data) { buf_.append(data); }
+  void Append(std::string_view data) { buf_.Append(data); }
   // Room to read into directly: returns a pointer to `n` writable bytes at the end of the
   // buffer; call Commit with the bytes actually read.
-  char* Prepare(size_t n);
-  void Commit(size_t n) { buf_.resize(used_ + n); }
+  char* Prepare(size_t n) { return buf_.Prepare(n); }
+  void Commit(size_t n) { buf_.Commit(n); }
 
   Result Next(std::vector<std::string_view>* args);
   // Drops the bytes of requests already returned (invalidates their views).
@@ -52,13 +54,15 @@ class RespParser {
  private:
   Result ParseInline(std::vector<std::string_view>* args);
   Result Fail(std::string msg);
+  // Out of line and cold: keeps string building out of ReadLength's hot path.
+  [[gnu::cold, gnu::noinline]] Result FailInvalid(const char* what);
+  [[gnu::cold, gnu::noinline]] Result FailExpected(char want, char got);
   // Reads an integer line "<prefix><digits>\r\n" at off; kIncomplete/kError/kCommand(ok).
   Result ReadLength(size_t* off, char prefix, int64_t* value, const char* what);
 
   RespLimits limits_;
-  std::string buf_;
-  size_t pos_ = 0;   // first unparsed byte
-  size_t used_ = 0;  // size before Prepare
+  ReadBuffer buf_;
+  size_t pos_ = 0;  // first unparsed byte
   std::string error_;
   std::vector<std::string> inline_storage_;
   // A multibulk request parsed in part: offsets relative to pos_ so Compact keeps them valid.
