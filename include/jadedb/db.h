@@ -125,6 +125,11 @@ inline Status DB::GetApproximateSizes(
   return Status::NotSupported("GetApproximateSizes", "not implemented by this engine");
 }
 
+// The engine the DB at path was created with (from its ENGINE marker), so a tool can open a
+// DB without being told its engine. NotFound when path holds no DB; Corruption when the marker
+// is damaged. env null means Env::Default().
+Status ReadEngineType(const std::string& path, EngineType* engine, Env* env = nullptr);
+
 // Removes a DB's files and its directory. The DB must not be open.
 Status DestroyDB(const std::string& path, const Options& options);
 

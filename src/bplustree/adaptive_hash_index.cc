@@ -1,18 +1,19 @@
 #include "bplustree/adaptive_hash_index.h"
 
-#include "util/hash.h"
+#include <bit>
+#include <functional>
 
 namespace jadedb::bplustree {
 
-AdaptiveHashIndex::AdaptiveHashIndex(size_t capacity, uint32_t build_threshold)
-    : per_partition_(capacity / kPartitions + 1),
-      build_threshold_(build_threshold == 0 ? 1 : build_threshold),
-      parts_(kPartitions) {}
+AdaptiveHashIndex::AdaptiveHashIndex(size_t slots, uint32_t build_threshold)
+    : build_threshold_(build_threshold == 0 ? 1 : build_threshold),
+      mask_(std::bit_ceil(slots < 2 ? size_t{2} : slots) - 1),
+      slots_(new Slot[mask_ + 1]) {}
 
 uint64_t AdaptiveHashIndex::HashKey(std::string_view key) {
-  // Two independent 32-bit hashes: a collision needs both to match, and even then the
-  // caller's check that the leaf holds the key keeps the answer right.
-  return (uint64_t{Hash(key, 0x9747b28c)} << 32) | Hash(key, 0x5bd1e995);
+  // 64 bits: the low ones pick the slot, the high 32 are the tag, so two keys share an entry
+  // only when both parts collide (and even then the caller's key check keeps answers right).
+  return std::hash<std::string_view>()(key);
 }
 
 void AdaptiveHashIndex::SetEnabled(bool enabled) {
@@ -22,52 +23,61 @@ void AdaptiveHashIndex::SetEnabled(bool enabled) {
 
 bool AdaptiveHashIndex::Lookup(std::string_view key, PageId* page, Lsn* lsn) {
   if (!enabled()) return false;
-  uint64_t h = HashKey(key);
-  Partition& p = PartitionFor(h);
-  std::lock_guard<std::mutex> l(p.mu);
-  auto it = p.map.find(h);
-  if (it == p.map.end() || it->second.page == kInvalidPageId) {
+  const uint64_t h = HashKey(key);
+  Slot& slot = SlotFor(h);
+  const uint64_t tp = slot.tag_page.load(std::memory_order_acquire);
+  const PageId p = tp & 0xffffffffu;
+  if ((tp >> 32) != Tag(h) || p == kInvalidPageId) {
     misses_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
-  *page = it->second.page;
-  *lsn = it->second.lsn;
+  *page = p;
+  *lsn = slot.lsn.load(std::memory_order_relaxed);
   return true;
 }
 
 void AdaptiveHashIndex::Record(std::string_view key, PageId page, Lsn lsn) {
-  if (!enabled()) return;
-  uint64_t h = HashKey(key);
-  Partition& p = PartitionFor(h);
-  std::lock_guard<std::mutex> l(p.mu);
-  if (p.map.size() >= per_partition_ && p.map.find(h) == p.map.end()) p.map.clear();
-  Entry& e = p.map[h];
-  if (++e.seen >= build_threshold_) {
-    e.page = page;
-    e.lsn = lsn;
+  if (!enabled() || page > 0xffffffffu) return;
+  const uint64_t h = HashKey(key);
+  const uint64_t tag = Tag(h);
+  Slot& slot = SlotFor(h);
+  const uint64_t tp = slot.tag_page.load(std::memory_order_relaxed);
+  const uint64_t indexed = tag << 32 | page;
+  uint64_t seen = 1;
+  if ((tp >> 32) == tag) {
+    if ((tp & 0xffffffffu) != kInvalidPageId) {
+      // Indexed already: refresh a stale page or LSN, and write nothing when it is current
+      // (a hot key must not keep dirtying a shared cache line).
+      if (tp == indexed && slot.lsn.load(std::memory_order_relaxed) == lsn) return;
+      invalidations_.fetch_add(1, std::memory_order_relaxed);
+      seen = build_threshold_;
+    } else {
+      seen = slot.lsn.load(std::memory_order_relaxed) + 1;
+    }
+  }
+  if (seen >= build_threshold_) {
+    slot.lsn.store(lsn, std::memory_order_relaxed);
+    slot.tag_page.store(indexed, std::memory_order_release);
+  } else {
+    slot.lsn.store(seen, std::memory_order_relaxed);
+    slot.tag_page.store(tag << 32, std::memory_order_release);
   }
 }
 
 void AdaptiveHashIndex::ReportHit() { hits_.fetch_add(1, std::memory_order_relaxed); }
 
 void AdaptiveHashIndex::Invalidate(std::string_view key) {
-  uint64_t h = HashKey(key);
-  Partition& p = PartitionFor(h);
-  std::lock_guard<std::mutex> l(p.mu);
-  auto it = p.map.find(h);
-  if (it != p.map.end() && it->second.page != kInvalidPageId) {
-    it->second.page = kInvalidPageId;
-    it->second.seen = 0;
+  const uint64_t h = HashKey(key);
+  Slot& slot = SlotFor(h);
+  uint64_t tp = slot.tag_page.load(std::memory_order_relaxed);
+  if ((tp >> 32) != Tag(h) || (tp & 0xffffffffu) == kInvalidPageId) return;
+  if (slot.tag_page.compare_exchange_strong(tp, 0, std::memory_order_relaxed)) {
     invalidations_.fetch_add(1, std::memory_order_relaxed);
-    misses_.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
 void AdaptiveHashIndex::Clear() {
-  for (Partition& p : parts_) {
-    std::lock_guard<std::mutex> l(p.mu);
-    p.map.clear();
-  }
+  for (size_t i = 0; i <= mask_; i++) slots_[i].tag_page.store(0, std::memory_order_relaxed);
 }
 
 AhiStats AdaptiveHashIndex::GetStats() const {
@@ -75,9 +85,8 @@ AhiStats AdaptiveHashIndex::GetStats() const {
   s.hits = hits_.load(std::memory_order_relaxed);
   s.misses = misses_.load(std::memory_order_relaxed);
   s.invalidations = invalidations_.load(std::memory_order_relaxed);
-  for (const Partition& p : parts_) {
-    std::lock_guard<std::mutex> l(const_cast<std::mutex&>(p.mu));
-    for (const auto& [h, e] : p.map) s.entries += e.page != kInvalidPageId;
+  for (size_t i = 0; i <= mask_; i++) {
+    s.entries += (slots_[i].tag_page.load(std::memory_order_relaxed) & 0xffffffffu) != 0;
   }
   return s;
 }

@@ -3,17 +3,23 @@
 // descending the tree. Entries are built from observed access (a key becomes indexed on its
 // build_threshold-th lookup through the tree) and validated on use: the leaf must still carry
 // the recorded LSN (any change to a page gives it a new LSN, which invalidates every entry
-// pointing at it) and must hold the key; otherwise the entry is dropped and the caller
-// descends. Switchable at run time; hit/miss counters for GetProperty.
+// pointing at it) and must hold the key; otherwise the caller descends. Switchable at run
+// time; hit/miss counters for GetProperty.
 //
-// Thread safety: thread-safe; partitioned by key hash, one mutex per partition.
+// The table is a fixed array of slots, direct-mapped by key hash (a colliding key replaces the
+// older one, like a CPU cache), read and written with plain atomic loads and stores and no
+// lock: a lookup costs one hash and one cache line, so it pays for itself even when most
+// lookups miss (uniformly random reads). A racing writer can pair one entry's page with
+// another's LSN; the caller's validation (leaf type, LSN, key present) makes any entry safe
+// to act on, so correctness never depends on the table's contents.
+//
+// Thread safety: thread-safe, lock-free.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
+#include <memory>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "bplustree/page.h"
@@ -29,8 +35,8 @@ struct AhiStats {
 
 class AdaptiveHashIndex {
  public:
-  // capacity: entries kept in all (a full partition is cleared and rebuilt from new access).
-  explicit AdaptiveHashIndex(size_t capacity = 1 << 20, uint32_t build_threshold = 2);
+  // slots: table size, rounded up to a power of two (16 bytes each); the most entries it holds.
+  explicit AdaptiveHashIndex(size_t slots = 1 << 18, uint32_t build_threshold = 2);
   AdaptiveHashIndex(const AdaptiveHashIndex&) = delete;
   AdaptiveHashIndex& operator=(const AdaptiveHashIndex&) = delete;
 
@@ -40,10 +46,12 @@ class AdaptiveHashIndex {
   // The leaf and LSN recorded for key; false when none (counts a miss).
   bool Lookup(std::string_view key, PageId* page, Lsn* lsn);
   // A lookup through the tree found key on leaf page (at lsn): count it, and index the key
-  // once it has been seen build_threshold times.
+  // once it has been seen build_threshold times (at once when it is already indexed, with a
+  // stale page or LSN).
   void Record(std::string_view key, PageId page, Lsn lsn);
-  // The caller validated an entry from Lookup: it was usable (hit) or stale (dropped).
+  // The caller validated an entry from Lookup and used it.
   void ReportHit();
+  // Drops key's entry (the key is gone from the leaf the entry names).
   void Invalidate(std::string_view key);
   void Clear();
 
@@ -52,23 +60,20 @@ class AdaptiveHashIndex {
   double HitRate() const;
 
  private:
-  struct Entry {
-    PageId page = kInvalidPageId;
-    Lsn lsn = kInvalidLsn;
-    uint32_t seen = 0;
+  // tag_page: the hash's high 32 bits (the tag) << 32 | page id; page id 0 means "seen, not
+  // yet indexed" and then lsn counts the sightings. Pages beyond 2^32 - 1 are not indexed.
+  struct Slot {
+    std::atomic<uint64_t> tag_page{0};
+    std::atomic<uint64_t> lsn{0};
   };
-  struct Partition {
-    std::mutex mu;
-    std::unordered_map<uint64_t, Entry> map;
-  };
-  static constexpr size_t kPartitions = 16;
   static uint64_t HashKey(std::string_view key);
-  Partition& PartitionFor(uint64_t h) { return parts_[h % kPartitions]; }
+  Slot& SlotFor(uint64_t h) { return slots_[h & mask_]; }
+  static uint64_t Tag(uint64_t h) { return (h >> 32) | 1; }  // never 0: 0 marks an empty slot
 
-  const size_t per_partition_;
   const uint32_t build_threshold_;
+  const size_t mask_;
+  std::unique_ptr<Slot[]> slots_;
   std::atomic<bool> enabled_{true};
-  std::vector<Partition> parts_;
   std::atomic<uint64_t> hits_{0}, misses_{0}, invalidations_{0};
 };
 

@@ -46,8 +46,7 @@ void TreeIterator::Next() {
     valid_ = !(upper_ && leaf_.entries[pos_].first >= *upper_);
     return;
   }
-  std::string last = leaf_.entries[pos_].first;
-  Forward(last, /*exclusive=*/true);
+  Settle(tree_->StepForward(&leaf_, &pos_, &scan_));
 }
 
 void TreeIterator::Prev() {
@@ -57,8 +56,7 @@ void TreeIterator::Prev() {
     valid_ = !(lower_ && leaf_.entries[pos_].first < *lower_);
     return;
   }
-  std::string first = leaf_.entries[pos_].first;
-  Backward(&first, /*exclusive=*/true);
+  Settle(tree_->StepBackward(&leaf_, &pos_, &scan_));
 }
 
 }  // namespace jadedb::bplustree

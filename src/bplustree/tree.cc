@@ -134,7 +134,8 @@ Status Tree::Get(std::string_view key, std::string* value) {
         return ValueFromLeaf(pool_, n, pos, value);
       }
     }
-    ahi_->Invalidate(key);
+    // Stale: the descent below re-records the key's current leaf, or drops the entry when the
+    // key is gone.
   }
   PageReadGuard g;
   s = DescendRead(key, 0, &g);
@@ -142,7 +143,10 @@ Status Tree::Get(std::string_view key, std::string* value) {
   Node n = NodeOf(g.data(), page_size_);
   int pos = n.LowerBound(key, ReadLoader(), &found, &s);
   if (!s.ok()) return s;
-  if (!found) return Status::NotFound("");
+  if (!found) {
+    if (ahi_ != nullptr) ahi_->Invalidate(key);
+    return Status::NotFound("");
+  }
   if (ahi_ != nullptr) ahi_->Record(key, g.id(), g.view().lsn());
   return ValueFromLeaf(pool_, n, pos, value);
 }
@@ -248,6 +252,59 @@ Status Tree::SeekBackward(const std::string* target, bool exclusive, LeafSnapsho
       g = std::move(c);
     }
   }
+}
+
+bool Tree::LatchUnchangedLeaf(const LeafSnapshot& leaf, PageReadGuard* g) {
+  if (!pool_->FetchRead(leaf.id, g).ok()) return false;
+  // Any change to the page (a write, split, merge, borrow, or free and reuse) advances its LSN,
+  // so an equal LSN means the copied links still hold and the neighbour's keys all lie beyond
+  // the copied ones.
+  PageView v = g->view();
+  return v.type() == PageType::kLeaf && v.lsn() == leaf.lsn;
+}
+
+Status Tree::WalkLink(PageReadGuard* g, int dir, LeafSnapshot* leaf, size_t* pos,
+                      Prefetcher::ScanState* scan) {
+  while (true) {
+    PageView v = g->view();
+    const PageId neighbour = dir > 0 ? v.next() : v.prev();
+    if (neighbour == kInvalidPageId) {
+      *leaf = LeafSnapshot();
+      return Status::OK();
+    }
+    PageReadGuard c;
+    Status s = CoupleRead(g, neighbour, &c);
+    if (!s.ok()) return s;
+    *g = std::move(c);
+    s = CopyLeaf(*g, leaf, scan);
+    if (!s.ok()) return s;
+    if (!leaf->entries.empty()) {
+      *pos = dir > 0 ? 0 : leaf->entries.size() - 1;
+      return Status::OK();
+    }
+  }
+}
+
+Status Tree::StepForward(LeafSnapshot* leaf, size_t* pos, Prefetcher::ScanState* scan) {
+  std::string last = leaf->entries.back().first;
+  PageReadGuard g;
+  if (LatchUnchangedLeaf(*leaf, &g)) {
+    Status s = WalkLink(&g, +1, leaf, pos, scan);
+    if (!s.IsBusy()) return s;
+  }
+  g.Release();
+  return SeekForward(last, /*exclusive=*/true, leaf, pos, scan);
+}
+
+Status Tree::StepBackward(LeafSnapshot* leaf, size_t* pos, Prefetcher::ScanState* scan) {
+  std::string first = leaf->entries.front().first;
+  PageReadGuard g;
+  if (LatchUnchangedLeaf(*leaf, &g)) {
+    Status s = WalkLink(&g, -1, leaf, pos, scan);
+    if (!s.IsBusy()) return s;
+  }
+  g.Release();
+  return SeekBackward(&first, /*exclusive=*/true, leaf, pos, scan);
 }
 
 uint64_t Tree::Height() {

@@ -83,6 +83,12 @@ class Tree {
   // the last key of the tree.
   Status SeekBackward(const std::string* target, bool exclusive, LeafSnapshot* leaf, size_t* pos,
                       Prefetcher::ScanState* scan = nullptr);
+  // Moves from the last entry of *leaf to the first key after it (StepForward) or from the
+  // first entry to the last key before it (StepBackward). When the leaf is unchanged since it
+  // was copied (same page LSN) this follows the leaf link without a descent and without
+  // copying the leaf again; otherwise it seeks from the root. *leaf must be non-empty.
+  Status StepForward(LeafSnapshot* leaf, size_t* pos, Prefetcher::ScanState* scan = nullptr);
+  Status StepBackward(LeafSnapshot* leaf, size_t* pos, Prefetcher::ScanState* scan = nullptr);
 
   // Walks the whole tree: key order in every node, separators bounding their subtrees, levels,
   // leaf links both ways, node structure. Fills *report; Corruption naming the page on the
@@ -98,6 +104,9 @@ class Tree {
 
   uint64_t splits() const { return splits_.load(std::memory_order_relaxed); }
   uint64_t merges() const { return merges_.load(std::memory_order_relaxed); }
+  // Rebalances that moved cells between siblings instead of merging them.
+  uint64_t leaf_borrows() const { return leaf_borrows_.load(std::memory_order_relaxed); }
+  uint64_t internal_borrows() const { return internal_borrows_.load(std::memory_order_relaxed); }
   uint64_t restarts() const { return restarts_.load(std::memory_order_relaxed); }
 
  private:
@@ -112,6 +121,12 @@ class Tree {
   // waits for child, releases and returns Busy (the caller restarts).
   Status CoupleRead(PageReadGuard* parent, PageId child, PageReadGuard* out);
   Status CopyLeaf(const PageReadGuard& g, LeafSnapshot* leaf, Prefetcher::ScanState* scan);
+  // Latches leaf->id and returns true when it is still the leaf that was copied into *leaf.
+  bool LatchUnchangedLeaf(const LeafSnapshot& leaf, PageReadGuard* g);
+  // From latched leaf g, copies the neighbours in direction dir (+1 next, -1 prev) until one
+  // has entries; *pos at its first (dir +1) or last entry. Busy when a latch could not be taken.
+  Status WalkLink(PageReadGuard* g, int dir, LeafSnapshot* leaf, size_t* pos,
+                  Prefetcher::ScanState* scan);
 
   // Writer helpers.
   Status FetchForWrite(MiniTxn* mtr, PageId id, PageWriteGuard* g);
@@ -125,6 +140,8 @@ class Tree {
   Status SplitRoot(MiniTxn* mtr, PathEntry* root, std::vector<std::string>& cells);
   // Rebalances path[depth] after a removal made it underfull.
   Status Rebalance(MiniTxn* mtr, std::vector<PathEntry>* path, size_t depth);
+  // Redistributes two internal siblings that cannot merge (lg left of rg under parent).
+  Status BorrowInternal(PathEntry* parent, int right_idx, PageWriteGuard* lg, PageWriteGuard* rg);
   // Separator between left's last key and right's first key (leaves).
   Status MakeSeparator(MiniTxn* mtr, const std::string& left_last, const std::string& right_first,
                        std::string* cell_key, uint8_t* flags);
@@ -143,7 +160,8 @@ class Tree {
   Prefetcher* const prefetcher_;
   const size_t page_size_;
   const size_t payload_size_;
-  std::atomic<uint64_t> splits_{0}, merges_{0}, restarts_{0};
+  std::atomic<uint64_t> splits_{0}, merges_{0}, leaf_borrows_{0}, internal_borrows_{0},
+      restarts_{0};
 };
 
 }  // namespace jadedb::bplustree

@@ -1,4 +1,5 @@
-// Tree writers: Delete, borrow from and merge with siblings, root collapse.
+// Tree writers: Delete, borrow from and merge with siblings (leaves and internal nodes), root
+// collapse.
 #include <algorithm>
 #include <cassert>
 #include <cstring>
@@ -137,7 +138,7 @@ Status Tree::Rebalance(MiniTxn* mtr, std::vector<PathEntry>* path, size_t depth)
     merges_.fetch_add(1, std::memory_order_relaxed);
     return Rebalance(mtr, path, depth - 1);
   }
-  if (!leaf) return Status::OK();  // internal nodes only merge (documented)
+  if (!leaf) return BorrowInternal(&parent, right_idx, lg, rg);
   // Borrow: redistribute the two leaves' cells by bytes and replace the separator.
   std::vector<std::string> cells;
   for (int i = 0; i < ln.count(); i++) cells.emplace_back(ln.Cell(i));
@@ -179,6 +180,63 @@ Status Tree::Rebalance(MiniTxn* mtr, std::vector<PathEntry>* path, size_t depth)
   if (!pn.InsertCell(right_idx, Node::EncodeInternalCell(new_flags, new_sep, rid))) {
     return Status::Corruption("B+tree borrow overflowed the parent", PageName(parent.g.id()));
   }
+  leaf_borrows_.fetch_add(1, std::memory_order_relaxed);
+  return Status::OK();
+}
+
+// Internal siblings too large to merge rotate cells through their parent: the separator comes
+// down as the key of the right node's first child, the cells are split by bytes, and the key
+// of the first cell that lands on the right goes up as the new separator (that cell becomes
+// the right node's -infinity entry). Keys move, never copy, so overflow chains keep exactly
+// one owner and nothing is freed.
+Status Tree::BorrowInternal(PathEntry* parent, int right_idx, PageWriteGuard* lg,
+                            PageWriteGuard* rg) {
+  Node pn = parent->node();
+  Node ln = NodeOf(lg->data(), page_size_), rn = NodeOf(rg->data(), page_size_);
+  const size_t capacity = payload_size_ - Node::kHeaderSize;
+  std::vector<std::string> cells;
+  cells.reserve(ln.count() + rn.count());
+  for (int i = 0; i < ln.count(); i++) cells.emplace_back(ln.Cell(i));
+  const size_t left_count = cells.size();
+  cells.push_back(Node::EncodeInternalCell(pn.flags(right_idx) & kKeyOverflow,
+                                           pn.raw_key(right_idx), rn.child(0)));
+  for (int i = 1; i < rn.count(); i++) cells.emplace_back(rn.Cell(i));
+  if (cells.size() < 3) return Status::OK();
+  const size_t k = ChooseSplit(cells, false, capacity);
+  if (k == left_count) return Status::OK();  // already as balanced as the bytes allow
+
+  uint8_t up_flags;
+  std::string_view up_key, child_ref;
+  ParseCell(cells[k], &up_flags, &up_key, &child_ref);
+  const std::string new_sep(up_key);
+  up_flags &= kKeyOverflow;
+  const PageId moved_child = DecodeFixed64(child_ref.data());
+  if (Node::EncodedSize(new_sep.size(), 8) > pn.FreeSpace() + pn.CellSize(right_idx)) {
+    return Status::OK();  // the parent cannot take the new separator; stay underfull
+  }
+  cells[k] = Node::EncodeInternalCell(0, "", moved_child);
+
+  ln.Clear();
+  rn.Clear();
+  for (size_t i = 0; i < k; i++) {
+    if (!ln.InsertCell(static_cast<int>(i), cells[i])) {
+      return Status::Corruption("B+tree borrow overflowed a node", PageName(lg->id()));
+    }
+  }
+  for (size_t i = k; i < cells.size(); i++) {
+    if (!rn.InsertCell(static_cast<int>(i - k), cells[i])) {
+      return Status::Corruption("B+tree borrow overflowed a node", PageName(rg->id()));
+    }
+  }
+  lg->mutator().set_record_count(static_cast<uint16_t>(ln.count()));
+  rg->mutator().set_record_count(static_cast<uint16_t>(rn.count()));
+  const PageId rid = rg->id();
+  pn.RemoveCell(right_idx);
+  if (!pn.InsertCell(right_idx, Node::EncodeInternalCell(up_flags, new_sep, rid))) {
+    return Status::Corruption("B+tree borrow overflowed the parent", PageName(parent->g.id()));
+  }
+  parent->g.mutator().set_record_count(static_cast<uint16_t>(pn.count()));
+  internal_borrows_.fetch_add(1, std::memory_order_relaxed);
   return Status::OK();
 }
 

@@ -1,5 +1,7 @@
 #include "bplustree/wal_record.h"
 
+#include <cstring>
+
 #include "util/coding.h"
 
 namespace jadedb::bplustree {
@@ -103,7 +105,10 @@ void DiffPage(const char* before, const char* after, size_t n, std::vector<ByteR
   constexpr size_t kMergeGap = 8;
   size_t i = 0;
   while (i < n) {
-    // Skip equal bytes 8 at a time.
+    // Skip equal bytes: whole 256-byte blocks through memcmp (vectorized in libc; a page
+    // usually differs in a few hundred of its 16 KiB), then 8 at a time.
+    constexpr size_t kBlock = 256;
+    while (i + kBlock <= n && std::memcmp(before + i, after + i, kBlock) == 0) i += kBlock;
     while (i + 8 <= n && DecodeFixed64(before + i) == DecodeFixed64(after + i)) i += 8;
     while (i < n && before[i] == after[i]) i++;
     if (i >= n) break;

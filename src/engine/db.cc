@@ -88,6 +88,11 @@ Status DB::Open(const Options& options, const std::string& path, std::unique_ptr
   return Status::OK();
 }
 
+Status ReadEngineType(const std::string& path, EngineType* engine, Env* env) {
+  if (env == nullptr) env = Env::Default();
+  return ReadEngineMarker(env, path, engine);
+}
+
 Status DestroyDB(const std::string& path, const Options& options) {
   Env* env = options.env != nullptr ? options.env : Env::Default();
   std::vector<std::string> names;

@@ -78,5 +78,20 @@ TEST(MainTest, OtherEngineIsRefusedOnAnLsmDb) {
   EXPECT_EQ(0u, r.err.find("jadedb: ")) << r.err;
 }
 
+TEST(MainTest, ExistingDbOpensWithItsOwnEngineWithoutEngineFlag) {
+  TempDir dir;
+  std::string db = dir.Join("db");
+  ASSERT_EQ(0, RunCli({"--db", db, "--engine", "bplustree", "put", "k", "v"}).exit_code);
+  // No --engine: the ENGINE marker decides, for reads and for every other command.
+  CliResult r = RunCli({"--db", db, "get", "k"});
+  EXPECT_EQ(0, r.exit_code) << r.err;
+  EXPECT_EQ("v\n", r.out);
+  r = RunCli({"--db", db, "check"});
+  EXPECT_EQ(0, r.exit_code) << r.err;
+  r = RunCli({"--db", db, "--engine", "lsm", "get", "k"});
+  EXPECT_EQ(2, r.exit_code) << r.out;
+  EXPECT_NE(std::string::npos, r.err.find("bplustree")) << r.err;
+}
+
 }  // namespace
 }  // namespace jadedb::test

@@ -15,8 +15,10 @@ namespace {
 constexpr char kUsage[] =
     R"(usage: jadedb [--db DIR] [--engine lsm|bplustree] [COMMAND [ARGS...]]
 
-Opens the DB in DIR (default ./jadedb-data, created when missing; engine lsm by default) and
-runs COMMAND. Without a COMMAND, reads commands from stdin, one per line (the jadedb shell).
+Opens the DB in DIR (default ./jadedb-data, created when missing) and runs COMMAND. An existing
+DB opens with the engine it was created with; --engine picks the engine of a new one (default
+lsm) and must match an existing one. Without a COMMAND, reads commands from stdin, one per
+line (the jadedb shell).
 
 commands:
   put KEY VALUE        set KEY to VALUE

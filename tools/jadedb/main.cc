@@ -3,12 +3,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "commands.h"
 #include "escaping.h"
+#include "jadedb/db.h"
 #include "jadedb/options.h"
 #include "shell.h"
 
@@ -17,7 +19,7 @@ namespace {
 
 int Main(int argc, char** argv) {
   std::string db_dir = kDefaultDbDir;
-  EngineType engine = EngineType::kLsm;
+  std::optional<EngineType> engine_flag;
   auto usage_error = [](const std::string& msg) {
     std::fprintf(stderr, "jadedb: %s (see 'jadedb --help')\n", msg.c_str());
     return kExitError;
@@ -49,9 +51,20 @@ int Main(int argc, char** argv) {
     if (name == "--db") {
       if (value.empty()) return usage_error("--db needs a directory");
       db_dir = value;
-    } else if (!ParseEngineType(value, &engine)) {
-      return usage_error("unknown engine '" + value + "' (lsm or bplustree)");
+    } else {
+      EngineType parsed;
+      if (!ParseEngineType(value, &parsed)) {
+        return usage_error("unknown engine '" + value + "' (lsm or bplustree)");
+      }
+      engine_flag = parsed;
     }
+  }
+  // Without --engine an existing DB opens with the engine it was made with, a new one is lsm.
+  EngineType engine = EngineType::kLsm;
+  if (engine_flag.has_value()) {
+    engine = *engine_flag;
+  } else if (EngineType on_disk; ReadEngineType(db_dir, &on_disk).ok()) {
+    engine = on_disk;
   }
 
   if (i == argc) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bplustree/storage_engine.h"
 #include "jadedb/env.h"
@@ -160,6 +161,39 @@ TEST_F(TreeTest, DeleteEverythingCollapsesRootAndReusesPages) {
   for (int i = 0; i < 3000; i++) Put(Key(i), std::string(50, 'x'));
   CheckTree();
   EXPECT_LE(engine_->PageCount(), pages_after_fill + 2);
+}
+
+// Long keys make internal nodes hold ~20 children, so deleting a run of keys empties the
+// leaves under one internal node while its neighbour stays too full to merge with: the two
+// must rotate children through their parent.
+TEST_F(TreeTest, InternalNodesBorrowFromSiblingsWhenTheyCannotMerge) {
+  auto long_key = [](int i) { return std::string(150, 'p') + Key(i); };
+  Random rnd(11);
+  std::map<std::string, std::string> model;
+  std::vector<int> order(3000);
+  for (int i = 0; i < 3000; i++) order[i] = i;
+  for (int i = 2999; i > 0; i--) std::swap(order[i], order[rnd.Uniform(i + 1)]);
+  for (int i : order) {
+    Put(long_key(i), "v" + std::to_string(i));
+    model[long_key(i)] = "v" + std::to_string(i);
+  }
+  TreeStats before;
+  CheckTree(&before);
+  ASSERT_GE(before.height, 3u);
+  // Delete runs of keys from the front, checking the whole tree after every run.
+  for (int start = 0; start < 2400; start += 300) {
+    for (int i = start; i < start + 250; i++) {
+      Del(long_key(i));
+      model.erase(long_key(i));
+    }
+    CheckTree();
+    ASSERT_EQ(Scan(), model);
+  }
+  EXPECT_GT(tree_->internal_borrows(), 0u);
+  Reopen();
+  CheckTree();
+  ASSERT_EQ(Scan(), model);
+  for (const auto& [k, v] : model) ASSERT_EQ(Get(k), v);
 }
 
 TEST_F(TreeTest, ChurnDoesNotGrowTheFile) {
