@@ -422,6 +422,15 @@ Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, bool is_new,
     } else {
       s = page_file_->ReadPage(id, f->data);
       if (s.IsNotFound()) s = Status::Corruption(s.message());
+      if (s.ok() && page_validator_) {
+        s = page_validator_(id, f->data);
+        if (!s.ok()) {
+          s = Status::Corruption(page_file_->PagePath(id) + " at offset " +
+                                     std::to_string(page_file_->PageOffset(id)) + ", page " +
+                                     std::to_string(id),
+                                 s.message());
+        }
+      }
     }
     if (!s.ok()) {
       {
@@ -723,6 +732,10 @@ BufferPoolStats BufferPool::GetStats() const {
 void BufferPool::SetBeforeWriteHook(std::function<void(PageId, Lsn)> hook) {
   std::lock_guard<std::mutex> fl(impl_->flush_mu);
   impl_->before_write_hook = std::move(hook);
+}
+
+void BufferPool::SetPageValidator(std::function<Status(PageId, const char*)> validator) {
+  page_validator_ = std::move(validator);
 }
 
 void BufferPool::SetFlushErrorHandler(std::function<void(const Status&)> handler) {

@@ -174,6 +174,11 @@ class BufferPool {
   // The pages stay dirty; the storage engine turns the failure into its read-only error state.
   // Set before StartBackground.
   void SetFlushErrorHandler(std::function<void(const Status&)> handler);
+  // Checks the structure of every page read from disk (after its checksum passed), so a page
+  // that is intact on disk but malformed inside is reported as Corruption naming its file,
+  // offset and page id, and never reaches code that trusts its offsets. The tree installs a
+  // node check; without one only checksums are verified. Set before the pool is shared.
+  void SetPageValidator(std::function<Status(PageId, const char* page)> validator);
   // Test hook run before each in-place page write with the page id and the page LSN; tests
   // assert Wal::durable_lsn() >= page LSN there (the WAL rule).
   void SetBeforeWriteHook(std::function<void(PageId, Lsn)> hook);
@@ -199,6 +204,7 @@ class BufferPool {
   Wal* const wal_;
   DoubleWrite* const double_write_;
   FreeList* free_list_ = nullptr;
+  std::function<Status(PageId, const char*)> page_validator_;
   std::unique_ptr<Impl> impl_;
 };
 

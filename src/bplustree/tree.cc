@@ -21,6 +21,19 @@ Tree::Tree(StorageEngine* engine, AdaptiveHashIndex* ahi, Prefetcher* prefetcher
       payload_size_(PayloadSize(engine->page_size())) {}
 
 Status Tree::Init() {
+  // Tree pages are checked once when they come from disk; from then on node code may trust
+  // slot offsets and cell lengths.
+  const size_t page_size = page_size_;
+  pool_->SetPageValidator([page_size](PageId id, const char* page) {
+    const PageType type = PageView(page, page_size).type();
+    if (type != PageType::kLeaf && type != PageType::kInternal) return Status::OK();
+    Node n = NodeOf(page, page_size);
+    Status s = n.Validate(PageName(id));
+    if (s.ok() && n.is_leaf() != (type == PageType::kLeaf)) {
+      s = Status::Corruption("node kind does not match page type", PageName(id));
+    }
+    return s;
+  });
   if (engine_->RootPageId() != kInvalidPageId) return Status::OK();
   MiniTxn mtr = engine_->Begin();
   PageWriteGuard g;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -14,6 +15,8 @@
 #include <vector>
 
 #include "bplustree/adaptive_hash_index.h"
+#include "bplustree/node.h"
+#include "bplustree/page.h"
 #include "bplustree/storage_engine.h"
 #include "bplustree/tree.h"
 #include "jadedb/env.h"
@@ -226,6 +229,53 @@ TEST_F(BPlusTreeDBTest, CorruptedPageIsCorruptionNamingFileAndPage) {
   EXPECT_TRUE(v.IsCorruption()) << v.ToString();
   EXPECT_NE(v.ToString().find("data-000000.jdb"), std::string::npos) << v.ToString();
   EXPECT_TRUE(corruption);
+}
+
+// A page whose checksum is right but whose node is malformed (two slots naming one cell, as
+// a bug or a crafted file could leave it) is Corruption naming the file and page when it is
+// read, never a crash or a wrong answer.
+TEST_F(BPlusTreeDBTest, MalformedNodeWithValidChecksumIsCorruption) {
+  for (int i = 0; i < 3000; i++) Put(Key(i), std::string(100, 'x'));
+  db_.reset();
+  const std::string file = path_ + "/data-000000.jdb";
+  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+  ASSERT_TRUE(f.good());
+  // Find a leaf with at least two cells and point its second slot at its first cell.
+  std::string page(16384, '\0');
+  PageId damaged = kInvalidPageId;
+  for (PageId id = kFirstDataPageId; id < 64 && damaged == kInvalidPageId; id++) {
+    f.seekg(static_cast<std::streamoff>(id * page.size()));
+    if (!f.read(page.data(), static_cast<std::streamsize>(page.size()))) break;
+    if (PageView(page.data(), page.size()).type() != PageType::kLeaf) continue;
+    char* node = page.data() + kPageHeaderSize;
+    if (Node(node, PayloadSize(page.size())).count() < 2) continue;
+    std::memcpy(node + Node::kHeaderSize + 2, node + Node::kHeaderSize, 2);
+    SealPage(page.data(), page.size());
+    f.seekp(static_cast<std::streamoff>(id * page.size()));
+    f.write(page.data(), static_cast<std::streamsize>(page.size()));
+    damaged = id;
+  }
+  f.close();
+  ASSERT_NE(damaged, kInvalidPageId);
+  std::remove((path_ + "/doublewrite.jdb").c_str());
+  Options o;
+  o.create_if_missing = true;
+  ASSERT_TRUE(OpenBPlusTreeDB(o, path_, &db_).ok());
+  int corrupt = 0;
+  for (int i = 0; i < 3000; i++) {
+    std::string v;
+    Status g = db_->Get(ReadOptions(), Key(i), &v);
+    if (g.ok()) {
+      EXPECT_EQ(v, std::string(100, 'x'));
+      continue;
+    }
+    ASSERT_TRUE(g.IsCorruption()) << g.ToString();
+    EXPECT_NE(g.ToString().find("data-000000.jdb"), std::string::npos) << g.ToString();
+    EXPECT_NE(g.ToString().find("page " + std::to_string(damaged)), std::string::npos)
+        << g.ToString();
+    corrupt++;
+  }
+  EXPECT_GT(corrupt, 0);
 }
 
 TEST_F(BPlusTreeDBTest, ConcurrentReadersAndWriters) {
