@@ -522,6 +522,14 @@ Status BufferPool::FetchNewWrite(PageId id, MiniTxn* mtr, PageWriteGuard* guard)
   return FillWriteGuard(id, mtr, guard);
 }
 
+Status BufferPool::FetchWriteToFree(PageId id, MiniTxn* mtr, PageWriteGuard* guard) {
+  Status s = FetchWrite(id, mtr, guard);
+  if (s.ok()) return s;
+  std::unique_ptr<char[]> probe(new char[page_size_]);
+  if (!page_file_->ReadPage(id, probe.get()).IsNotFound()) return s;
+  return FetchNewWrite(id, mtr, guard);
+}
+
 Status BufferPool::FillWriteGuard(PageId id, MiniTxn* mtr, PageWriteGuard* guard) {
   const int slot = mtr->FindPage(id);
   guard->mtr_ = mtr;
@@ -538,7 +546,7 @@ Status BufferPool::AllocatePage(MiniTxn* mtr, PageType type, uint16_t level,
   if (mtr == nullptr || !mtr->active()) return Status::InvalidArgument("no active mini-txn");
   PageId id;
   bool fresh;
-  Status s = free_list_->Allocate(&id, &fresh);
+  Status s = free_list_->Allocate(mtr->id(), &id, &fresh);
   if (!s.ok()) return s;
   s = fresh ? FetchNewWrite(id, mtr, guard) : FetchWrite(id, mtr, guard);
   if (!s.ok()) {

@@ -166,6 +166,10 @@ class BufferPool {
   void ReleaseWrite(Frame* frame);
   // A frame for a brand-new page (beyond the end of the store): zero bytes, no read.
   Status FetchNewWrite(PageId id, MiniTxn* mtr, PageWriteGuard* guard);
+  // For FreeList::Free, which overwrites the page: FetchWrite, or a zeroed frame when the page
+  // was never written (allocated at the end of the store, then its owner died or aborted
+  // before the page reached the disk).
+  Status FetchWriteToFree(PageId id, MiniTxn* mtr, PageWriteGuard* guard);
   // Starts the background flusher (every options.flusher_interval_ms) and prefetch threads.
   void StartBackground();
   void StopBackground();

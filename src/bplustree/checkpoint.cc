@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "bplustree/buffer_pool.h"
+#include "bplustree/free_list.h"
 #include "bplustree/page_file.h"
 #include "bplustree/storage_engine.h"
 #include "bplustree/wal.h"
@@ -38,6 +39,8 @@ Status Checkpointer::Run() {
     state = engine_->committed_meta();
     const Lsn min_rec = pool->MinRecoveryLsn();
     redo_start = (min_rec == kInvalidLsn || min_rec > first) ? first : min_rec;
+    const Lsn alloc = engine_->free_list()->OldestUnsettledAllocation();
+    if (alloc != kInvalidLsn && alloc < redo_start) redo_start = alloc;
   });
   if (!s.ok()) return s;
   const Lsn ckpt_lsn = recs[0].lsn;

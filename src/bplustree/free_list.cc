@@ -3,13 +3,14 @@
 #include "bplustree/buffer_pool.h"
 #include "bplustree/mini_txn.h"
 #include "bplustree/storage_engine.h"
+#include "bplustree/wal.h"
 
 namespace jadedb::bplustree {
 
 FreeList::FreeList(StorageEngine* engine, PageId head, uint64_t page_count, uint64_t free_count)
     : engine_(engine), head_(head), page_count_(page_count), free_count_(free_count) {}
 
-Status FreeList::Allocate(PageId* id, bool* fresh) {
+Status FreeList::Allocate(uint64_t owner, PageId* id, bool* fresh) {
   std::lock_guard<std::mutex> l(mu_);
   MiniTxn mtr = engine_->Begin();
   PageId next_head = head_;
@@ -38,6 +39,13 @@ Status FreeList::Allocate(PageId* id, bool* fresh) {
     next_count++;
   }
   mtr.SetAllocState(next_head, next_count, next_free);
+  mtr.LogAllocation(*id, owner);
+  {
+    // Registered before the commit with a bound below its LSN, so no checkpoint can slip
+    // between the commit and the registration.
+    std::lock_guard<std::mutex> u(unsettled_mu_);
+    unsettled_.try_emplace(owner, engine_->wal()->last_lsn() + 1);
+  }
   Status s = mtr.Commit(false);
   if (!s.ok()) return s;
   head_ = next_head;
@@ -58,7 +66,7 @@ Status FreeList::Free(const std::vector<PageId>& ids) {
       return Status::InvalidArgument("cannot free page " + std::to_string(id));
     }
     PageWriteGuard g;
-    Status s = pool->FetchWrite(id, &mtr, &g);
+    Status s = pool->FetchWriteToFree(id, &mtr, &g);
     if (!s.ok()) {
       mtr.Abort();
       return s;
@@ -74,6 +82,20 @@ Status FreeList::Free(const std::vector<PageId>& ids) {
   head_ = head;
   free_count_ += ids.size();
   return Status::OK();
+}
+
+void FreeList::Settle(uint64_t owner) {
+  std::lock_guard<std::mutex> u(unsettled_mu_);
+  unsettled_.erase(owner);
+}
+
+Lsn FreeList::OldestUnsettledAllocation() const {
+  std::lock_guard<std::mutex> u(unsettled_mu_);
+  Lsn oldest = kInvalidLsn;
+  for (const auto& [owner, lsn] : unsettled_) {
+    if (oldest == kInvalidLsn || lsn < oldest) oldest = lsn;
+  }
+  return oldest;
 }
 
 PageId FreeList::head() const {

@@ -21,6 +21,7 @@ MiniTxn& MiniTxn::operator=(MiniTxn&& o) noexcept {
   pages_ = std::move(o.pages_);
   pending_free_ = std::move(o.pending_free_);
   allocated_ = std::move(o.allocated_);
+  allocations_ = std::move(o.allocations_);
   root_changed_ = o.root_changed_;
   new_root_ = o.new_root_;
   old_root_ = o.old_root_;
@@ -109,6 +110,7 @@ void MiniTxn::Reset() {
   pages_.clear();
   pending_free_.clear();
   allocated_.clear();
+  allocations_.clear();
   root_changed_ = false;
   alloc_changed_ = false;
 }
@@ -144,6 +146,14 @@ Status MiniTxn::Commit(bool sync) {
     r.type = WalRecordType::kSetRoot;
     r.txn_id = id_;
     r.root = new_root_;
+    records.push_back(r);
+  }
+  for (const auto& [page, owner] : allocations_) {
+    WalRecord r;
+    r.type = WalRecordType::kAllocPage;
+    r.txn_id = id_;
+    r.page_id = page;
+    r.owner_txn = owner;
     records.push_back(r);
   }
   if (alloc_changed_) {
@@ -193,6 +203,9 @@ Status MiniTxn::Commit(bool sync) {
     Abort();
     return s;
   }
+  // The pages it was allocated are now written by a logged commit: recovery no longer needs
+  // their kAllocPage records.
+  if (!allocated_.empty()) engine->free_list()->Settle(id_);
   ReleaseAll();
   Reset();
   if (!pending_free.empty()) {
@@ -211,10 +224,14 @@ void MiniTxn::Abort() {
   if (root_changed_) engine_->SetRootInMemory(old_root_);
   StorageEngine* engine = engine_;
   std::vector<PageId> allocated = std::move(allocated_);
+  const uint64_t id = id_;
   ReleaseAll();
   Reset();
-  // Pages this operation allocated go back on the free list.
-  if (!allocated.empty()) engine->free_list()->Free(allocated);
+  // Pages this operation allocated go back on the free list (if that fails they stay
+  // unsettled, and recovery reclaims them after the next crash).
+  if (!allocated.empty() && engine->free_list()->Free(allocated).ok()) {
+    engine->free_list()->Settle(id);
+  }
 }
 
 }  // namespace jadedb::bplustree

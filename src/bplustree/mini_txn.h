@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bplustree/page.h"
@@ -77,6 +78,9 @@ class MiniTxn {
   void SetAllocState(PageId free_head, uint64_t page_count, uint64_t free_count);
   // Pages this mtr allocated (returned to the free list if it aborts).
   void AddAllocated(PageId id) { allocated_.push_back(id); }
+  // Logs (kAllocPage, with this mtr) that page id was handed to mini-txn owner, so recovery
+  // can return the page to the free list when no committed change of its owner reached it.
+  void LogAllocation(PageId id, uint64_t owner) { allocations_.emplace_back(id, owner); }
 
  private:
   void ReleaseAll();
@@ -88,6 +92,7 @@ class MiniTxn {
   std::vector<std::unique_ptr<PageEntry>> pages_;
   std::vector<PageId> pending_free_;
   std::vector<PageId> allocated_;
+  std::vector<std::pair<PageId, uint64_t>> allocations_;  // (page, owner mtr) for kAllocPage
   bool root_changed_ = false;
   PageId new_root_ = kInvalidPageId;
   PageId old_root_ = kInvalidPageId;

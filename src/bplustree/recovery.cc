@@ -115,12 +115,20 @@ Status RunRecovery(Env* env, const std::string& dir, const MetaPage& meta, PageF
 
   // 2. Redo the winners, in log order.
   PageCache cache(file);
+  // Allocated pages not yet written by a winner. An allocation's owner writes the page in its
+  // own commit, and a freed page is rewritten (as a free page) by the freeing mtr, so every
+  // allocation the log shows being claimed or given back leaves this set again.
+  std::set<PageId> unclaimed;
   for (const WalRecord& r : log) {
     stats->records_scanned++;
     auto c = committed.find(r.txn_id);
     if (c == committed.end()) continue;
     const Lsn commit_lsn = c->second;
+    if (r.type == WalRecordType::kPage) unclaimed.erase(r.page_id);
     switch (r.type) {
+      case WalRecordType::kAllocPage:
+        unclaimed.insert(r.page_id);
+        break;
       case WalRecordType::kPage: {
         char* page;
         s = cache.Get(r.page_id, &page);
@@ -172,6 +180,7 @@ Status RunRecovery(Env* env, const std::string& dir, const MetaPage& meta, PageF
     }
   }
   result->losers.assign(losers.begin(), losers.end());
+  result->unclaimed_pages.assign(unclaimed.begin(), unclaimed.end());
   stats->txns_undone = losers.size();
 
   // Pages go back through the double-write buffer: a crash here is recovered by recovery.

@@ -4,6 +4,8 @@
 //      commit record (winners) and which do not (losers), and the last LSN.
 //   2. Redo: replay the winners' page records on pages whose LSN is below the record's
 //      commit LSN, and their meta records (root, allocation state).
+//      A page allocated for a mini-txn and never written by a winner afterwards is returned in
+//      unclaimed_pages (its owner never committed).
 //   3. Undo: roll back loser records whose after-bytes are on a page (defensive: the WAL rule
 //      keeps them off disk), logging kAbort so a later recovery skips them.
 // Recovered pages are written back (through the double-write buffer) and synced; the caller
@@ -38,6 +40,10 @@ struct RecoveryResult {
   uint64_t last_segment = 0;         // highest WAL segment number found
   std::map<uint64_t, Lsn> segments;  // WAL segment -> first LSN
   std::vector<uint64_t> losers;      // mini-txns rolled back (log kAbort for them)
+  // Pages allocated (kAllocPage) for a mini-txn that never committed a change to them: the
+  // process died between the allocation and its owner's commit, so nothing references them
+  // and they are not on the free list. The caller returns them to the free list.
+  std::vector<PageId> unclaimed_pages;
 };
 
 // double_write may be null.

@@ -106,6 +106,13 @@ Status StorageEngine::OpenImpl() {
     if (s.ok()) s = wal_->Sync();
     if (!s.ok()) return s;
   }
+  // Pages allocated for an operation the crash cut short go back on the free list (logged like
+  // any free, so a crash now is recovered the same way).
+  if (!rr.unclaimed_pages.empty()) {
+    s = free_list_->Free(rr.unclaimed_pages);
+    if (!s.ok()) return s;
+    recovery_stats_.pages_reclaimed = rr.unclaimed_pages.size();
+  }
   checkpointer_ = std::make_unique<Checkpointer>(this, options_.checkpoint_interval_ms,
                                                  options_.checkpoint_wal_bytes);
   // Recovery's pages are on disk: a checkpoint now moves the redo start past the old log.
@@ -216,6 +223,7 @@ bool StorageEngine::GetProperty(std::string_view name, std::string* value) const
       // What recovery did on this open (torn pages put back from doublewrite.jdb, redo).
       {"bplustree.recovery.pages-repaired", recovery_stats_.pages_repaired},
       {"bplustree.recovery.pages-redone", recovery_stats_.pages_redone},
+      {"bplustree.recovery.pages-reclaimed", recovery_stats_.pages_reclaimed},
   };
   if (name == "bplustree.stats") {
     value->clear();

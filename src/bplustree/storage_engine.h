@@ -40,6 +40,7 @@ struct RecoveryStats {
   uint64_t pages_redone = 0;     // page records applied
   uint64_t txns_undone = 0;      // mini-txns without a commit record that were rolled back
   uint64_t pages_repaired = 0;   // torn pages restored from the double-write buffer
+  uint64_t pages_reclaimed = 0;  // allocated pages whose owner never committed, freed again
   Lsn redo_start = kInvalidLsn;
   Lsn end_lsn = kInvalidLsn;
 };

@@ -26,6 +26,10 @@ void EncodeWalRecordBody(const WalRecord& r, std::string* out) {
       PutVarint64(out, r.page_count);
       PutVarint64(out, r.free_count);
       break;
+    case WalRecordType::kAllocPage:
+      PutVarint64(out, r.page_id);
+      PutVarint64(out, r.owner_txn);
+      break;
     case WalRecordType::kCheckpoint:
       PutVarint64(out, r.redo_start);
       PutVarint64(out, r.root);
@@ -72,6 +76,11 @@ Status DecodeWalRecordBody(std::string_view in, WalRecord* r) {
       if (!GetVarint64(&in, &r->free_head) || !GetVarint64(&in, &r->page_count) ||
           !GetVarint64(&in, &r->free_count)) {
         return bad("alloc state");
+      }
+      break;
+    case WalRecordType::kAllocPage:
+      if (!GetVarint64(&in, &r->page_id) || !GetVarint64(&in, &r->owner_txn)) {
+        return bad("page allocation");
       }
       break;
     case WalRecordType::kCheckpoint: {

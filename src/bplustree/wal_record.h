@@ -27,6 +27,7 @@ enum class WalRecordType : uint8_t {
   kAllocState = 4,
   kCheckpoint = 5,
   kAbort = 6,
+  kAllocPage = 7,  // a page was handed to mini-txn owner_txn (logged by the allocating mtr)
 };
 
 struct ByteRange {
@@ -48,6 +49,8 @@ struct WalRecord {
   PageId free_head = kInvalidPageId;
   uint64_t page_count = 0;
   uint64_t free_count = 0;
+  // kAllocPage: page_id above is the allocated page.
+  uint64_t owner_txn = 0;
   // kCheckpoint (root/free_head/page_count above hold the committed meta state)
   Lsn redo_start = kInvalidLsn;
   std::vector<std::pair<PageId, Lsn>> dirty_pages;

@@ -4,6 +4,7 @@
 
 #include "lsm/base/filename.h"
 #include "util/coding.h"
+#include "util/crc32c.h"
 
 namespace jadedb::lsm::vlog {
 namespace {
@@ -147,9 +148,53 @@ Status SegmentReader::Verify(uint64_t file_size, uint64_t* records, uint64_t* to
     if (!s.ok()) return s;
     std::string_view k, v;
     s = DecodeRecord(data, fname_, offset, &k, &v);
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      bool valid_after = false;
+      Status scan = AnyValidRecordIn(offset + 1, file_size, &valid_after);
+      if (!scan.ok()) return scan;
+      if (valid_after) return s;
+      *torn_bytes = left;
+      break;
+    }
     (*records)++;
     offset += size;
+  }
+  return Status::OK();
+}
+
+Status SegmentReader::AnyValidRecordIn(uint64_t from, uint64_t file_size, bool* found) const {
+  *found = false;
+  // The rest of the segment in chunks; each position is tried as a record start. Random bytes
+  // almost never give lengths that fit and never a matching CRC, so a garbage tail costs one
+  // header look per byte, and a zeroed one one 8-byte CRC per byte.
+  constexpr uint64_t kChunk = 1 << 20;
+  std::string chunk, record;
+  for (uint64_t base = from; base < file_size && !*found; base += kChunk) {
+    const uint64_t want = std::min<uint64_t>(kChunk + kRecordHeaderSize, file_size - base);
+    chunk.resize(want);
+    std::string_view data;
+    Status s = file_->Read(base, want, &data, chunk.data());
+    if (!s.ok()) return s;
+    const uint64_t starts = std::min<uint64_t>(kChunk, data.size());
+    for (uint64_t i = 0; i < starts && !*found; i++) {
+      if (data.size() - i < kRecordHeaderSize) break;
+      const char* h = data.data() + i;
+      const uint64_t size =
+          kRecordHeaderSize + uint64_t{DecodeFixed32(h + 4)} + DecodeFixed32(h + 8);
+      const uint64_t at = base + i;
+      if (size > file_size - at) continue;
+      std::string_view candidate;
+      if (i + size <= data.size()) {
+        candidate = data.substr(i, size);
+      } else {
+        record.resize(size);
+        s = file_->Read(at, size, &candidate, record.data());
+        if (!s.ok()) return s;
+        if (candidate.size() != size) continue;
+      }
+      const uint32_t expected = crc32c::Unmask(DecodeFixed32(candidate.data()));
+      *found = crc32c::Value(candidate.data() + 4, candidate.size() - 4) == expected;
+    }
   }
   return Status::OK();
 }

@@ -44,18 +44,25 @@ class SegmentReader {
   Status Scan(
       const std::function<bool(const ValuePointer&, std::string_view, std::string_view)>& fn,
       bool verify, uint64_t* valid_end) const;
-  // Checks the segment header and the CRC of every record, for DB::VerifyChecksums. A record
-  // that ends beyond file_size (an append cut short by a crash, or one in progress on the
-  // active segment) ends the walk: its bytes go to *torn_bytes and are not an error. Any
-  // other damage is Corruption naming the file and the record's offset.
+  // Checks the segment header and the CRC of every record, for DB::VerifyChecksums. A torn
+  // tail ends the walk and is not an error: its bytes go to *torn_bytes. A tail is torn when
+  // a record ends beyond file_size (an append cut short, or one in progress on the active
+  // segment), or when a damaged record is followed by no valid record up to file_size (a
+  // power loss leaves the unsynced end of the then-active segment as garbage or zeros, and
+  // nothing after it was ever durable, so nothing can point there). A damaged record with a
+  // valid one after it is Corruption naming the file and the damaged record's offset.
   Status Verify(uint64_t file_size, uint64_t* records, uint64_t* torn_bytes) const;
   // Current file size (the segment may still grow while active).
   Status FileSize(Env* env, uint64_t* size) const { return env->GetFileSize(fname_, size); }
 
   uint64_t number() const { return number_; }
+
   const std::string& fname() const { return fname_; }
 
  private:
+  // True when a record with a valid CRC starts anywhere in [from, file_size).
+  Status AnyValidRecordIn(uint64_t from, uint64_t file_size, bool* found) const;
+
   SegmentReader(std::string fname, uint64_t number, std::unique_ptr<RandomAccessFile> file)
       : fname_(std::move(fname)), number_(number), file_(std::move(file)) {}
   std::string fname_;
