@@ -87,6 +87,26 @@ class FaultSequentialFile final : public SequentialFile {
   std::unique_ptr<SequentialFile> base_;
 };
 
+// A read through a faulty file: an injected error instead of the read, or (kCorruptRead) the
+// real data with one bit flipped. Shared by the read-only and the read/write file.
+template <typename BaseFile>
+Status ReadWithFaults(FaultInjectionEnv* env, const std::string& path, const BaseFile& base,
+                      uint64_t offset, size_t n, std::string_view* result, char* scratch) {
+  FaultKind kind = FaultKind::kIOError;
+  const bool fail = env->ShouldFail(FaultOp::kRead, path, &kind);
+  if (fail && kind != FaultKind::kCorruptRead) {
+    *result = {};
+    return env->FaultStatus(FaultOp::kRead, path, kind);
+  }
+  Status s = base.Read(offset, n, result, scratch);
+  if (s.ok() && fail && !result->empty()) {
+    if (result->data() != scratch) std::memmove(scratch, result->data(), result->size());
+    env->FlipRandomBit(scratch, result->size());
+    *result = std::string_view(scratch, result->size());
+  }
+  return s;
+}
+
 class FaultRandomAccessFile final : public RandomAccessFile {
  public:
   FaultRandomAccessFile(FaultInjectionEnv* env, std::string path,
@@ -94,19 +114,7 @@ class FaultRandomAccessFile final : public RandomAccessFile {
       : env_(env), path_(std::move(path)), base_(std::move(base)) {}
 
   Status Read(uint64_t offset, size_t n, std::string_view* result, char* scratch) const override {
-    FaultKind kind = FaultKind::kIOError;
-    const bool fail = env_->ShouldFail(FaultOp::kRead, path_, &kind);
-    if (fail && kind != FaultKind::kCorruptRead) {
-      *result = {};
-      return env_->FaultStatus(FaultOp::kRead, path_, kind);
-    }
-    Status s = base_->Read(offset, n, result, scratch);
-    if (s.ok() && fail && !result->empty()) {
-      if (result->data() != scratch) std::memmove(scratch, result->data(), result->size());
-      env_->FlipRandomBit(scratch, result->size());
-      *result = std::string_view(scratch, result->size());
-    }
-    return s;
+    return ReadWithFaults(env_, path_, *base_, offset, n, result, scratch);
   }
 
  private:
@@ -181,19 +189,7 @@ class FaultRandomRWFile final : public RandomRWFile {
       : env_(env), path_(std::move(path)), base_(std::move(base)), node_(std::move(node)) {}
 
   Status Read(uint64_t offset, size_t n, std::string_view* result, char* scratch) const override {
-    FaultKind kind = FaultKind::kIOError;
-    const bool fail = env_->ShouldFail(FaultOp::kRead, path_, &kind);
-    if (fail && kind != FaultKind::kCorruptRead) {
-      *result = {};
-      return env_->FaultStatus(FaultOp::kRead, path_, kind);
-    }
-    Status s = base_->Read(offset, n, result, scratch);
-    if (s.ok() && fail && !result->empty()) {
-      if (result->data() != scratch) std::memmove(scratch, result->data(), result->size());
-      env_->FlipRandomBit(scratch, result->size());
-      *result = std::string_view(scratch, result->size());
-    }
-    return s;
+    return ReadWithFaults(env_, path_, *base_, offset, n, result, scratch);
   }
 
   Status Write(uint64_t offset, std::string_view data) override {

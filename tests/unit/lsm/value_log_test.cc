@@ -19,22 +19,15 @@
 #include "lsm/lsm_db.h"
 #include "lsm/lsm_db_impl.h"
 #include "testutil/test_util.h"
+#include "value_log_test_util.h"
 
 namespace jadedb {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string Big(int i, int version, size_t size = 5000) {
-  std::string v = "v" + std::to_string(i) + "/" + std::to_string(version) + ":";
-  v.resize(size, static_cast<char>('a' + (i + version) % 26));
-  return v;
-}
-std::string Key(int i) {
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "key%06d", i);
-  return buf;
-}
+std::string Big(int i, int version, size_t size = 5000) { return test::BigValue(i, version, size); }
+std::string Key(int i) { return test::VlogKey(i); }
 
 class ValueLogDBTest : public ::testing::Test {
  protected:

@@ -20,22 +20,15 @@
 #include "lsm/lsm_db.h"
 #include "lsm/lsm_db_impl.h"
 #include "testutil/test_util.h"
+#include "value_log_test_util.h"
 
 namespace jadedb {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string Value(int i, int version) {
-  std::string v = "v" + std::to_string(i) + "/" + std::to_string(version) + ":";
-  v.resize(5000, static_cast<char>('a' + (i + version) % 26));
-  return v;
-}
-std::string Key(int i) {
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "key%06d", i);
-  return buf;
-}
+std::string Value(int i, int version) { return test::BigValue(i, version); }
+std::string Key(int i) { return test::VlogKey(i); }
 
 class VlogAutoGcTest : public ::testing::Test {
  protected:
