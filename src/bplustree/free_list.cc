@@ -41,10 +41,12 @@ Status FreeList::Allocate(uint64_t owner, PageId* id, bool* fresh) {
   mtr.SetAllocState(next_head, next_count, next_free);
   mtr.LogAllocation(*id, owner);
   {
-    // Registered before the commit with a bound below its LSN, so no checkpoint can slip
-    // between the commit and the registration.
+    // Registered before the commit, with a bound at or below its LSN: a checkpoint that misses
+    // the registration chose its redo start before the allocation was logged. The bound is
+    // read before unsettled_mu_ is taken: checkpoints take unsettled_mu_ under the WAL mutex.
+    const Lsn bound = engine_->wal()->last_lsn() + 1;
     std::lock_guard<std::mutex> u(unsettled_mu_);
-    unsettled_.try_emplace(owner, engine_->wal()->last_lsn() + 1);
+    unsettled_.try_emplace(owner, bound);
   }
   Status s = mtr.Commit(false);
   if (!s.ok()) return s;
