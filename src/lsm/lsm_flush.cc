@@ -5,8 +5,8 @@
 
 namespace jadedb::lsm {
 
-Status LsmDB::WriteLevel0Table(std::unique_lock<std::mutex>& lock, MemTable* mem,
-                               VersionEdit* edit, Version* /*base*/) {
+Status LsmDB::WriteLevel0Table(std::unique_lock<std::mutex>& lock, MemTable* mem, VersionEdit* edit,
+                               Version* /*base*/) {
   const uint64_t start = env_->NowMicros();
   FileMetaData meta;
   meta.number = versions_->NewFileNumber();
@@ -20,14 +20,14 @@ Status LsmDB::WriteLevel0Table(std::unique_lock<std::mutex>& lock, MemTable* mem
   mem->GetRangeTombstones(&tombstones);
 
   lock.unlock();
-  Status s = BuildTable(dbname_, env_, table_options_, table_cache_.get(), iter.get(), tombstones,
-                        &meta);
+  Status s =
+      BuildTable(dbname_, env_, table_options_, table_cache_.get(), iter.get(), tombstones, &meta);
   iter.reset();
   lock.lock();
 
   Log(info_log_.get(), "flush: table %llu: %llu bytes: %s",
-      static_cast<unsigned long long>(meta.number),
-      static_cast<unsigned long long>(meta.file_size), s.ToString().c_str());
+      static_cast<unsigned long long>(meta.number), static_cast<unsigned long long>(meta.file_size),
+      s.ToString().c_str());
   // Flushed tables always go to level 0. Pushing them deeper (LevelDB's optimization) could
   // overlap the output of a compaction running concurrently in another thread; sequential
   // loads still skip work through trivial moves out of level 0.

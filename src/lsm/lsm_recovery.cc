@@ -40,8 +40,7 @@ class LogReporter final : public log::Reader::Reporter {
 
 }  // namespace
 
-Status LsmDB::Recover(std::unique_lock<std::mutex>& lock, VersionEdit* edit,
-                      bool* save_manifest) {
+Status LsmDB::Recover(std::unique_lock<std::mutex>& lock, VersionEdit* edit, bool* save_manifest) {
   std::vector<std::string> names;
   Status s = env_->GetChildren(dbname_, &names);
   if (!s.ok()) return s;
@@ -85,9 +84,9 @@ Status LsmDB::Recover(std::unique_lock<std::mutex>& lock, VersionEdit* edit,
     }
   }
   if (!expected.empty()) {
-    return Status::Corruption(TableFileName(dbname_, *expected.begin()),
-                              std::to_string(expected.size()) +
-                                  " table file(s) named by the manifest are missing");
+    return Status::Corruption(
+        TableFileName(dbname_, *expected.begin()),
+        std::to_string(expected.size()) + " table file(s) named by the manifest are missing");
   }
 
   std::sort(logs.begin(), logs.end());
@@ -102,8 +101,7 @@ Status LsmDB::Recover(std::unique_lock<std::mutex>& lock, VersionEdit* edit,
 }
 
 Status LsmDB::RecoverLogFile(std::unique_lock<std::mutex>& lock, uint64_t log_number,
-                             bool* save_manifest, VersionEdit* edit,
-                             SequenceNumber* max_sequence) {
+                             bool* save_manifest, VersionEdit* edit, SequenceNumber* max_sequence) {
   const std::string fname = LogFileName(dbname_, log_number);
   std::unique_ptr<SequentialFile> file;
   Status s = env_->NewSequentialFile(fname, &file);
@@ -121,18 +119,18 @@ Status LsmDB::RecoverLogFile(std::unique_lock<std::mutex>& lock, uint64_t log_nu
   uint64_t records = 0;
   while (reporter.status.ok() && reader.ReadRecord(&record, &scratch)) {
     if (record.size() < WriteBatchInternal::kHeaderSize) {
-      reporter.Corruption(record.size(),
-                          Status::Corruption(fname, "offset " +
-                                                        std::to_string(reader.LastRecordOffset()) +
-                                                        ": record shorter than a batch header"));
+      reporter.Corruption(
+          record.size(),
+          Status::Corruption(fname, "offset " + std::to_string(reader.LastRecordOffset()) +
+                                        ": record shorter than a batch header"));
       continue;
     }
     Status vs = WriteBatchInternal::Validate(record);
     if (!vs.ok()) {
-      reporter.Corruption(record.size(),
-                          Status::Corruption(fname, "offset " +
-                                                        std::to_string(reader.LastRecordOffset()) +
-                                                        ": " + std::string(vs.message())));
+      reporter.Corruption(
+          record.size(),
+          Status::Corruption(fname, "offset " + std::to_string(reader.LastRecordOffset()) + ": " +
+                                        std::string(vs.message())));
       continue;
     }
     batch.SetData(record);
@@ -144,8 +142,7 @@ Status LsmDB::RecoverLogFile(std::unique_lock<std::mutex>& lock, uint64_t log_nu
       // Nothing after it was acknowledged as synced: a sync write syncs the value log first.
       Log(info_log_.get(),
           "%s: offset %llu: batch with torn value-log data (%s): dropping the rest of the log",
-          fname.c_str(), static_cast<unsigned long long>(reader.LastRecordOffset()),
-          why.c_str());
+          fname.c_str(), static_cast<unsigned long long>(reader.LastRecordOffset()), why.c_str());
       break;
     }
     if (mem == nullptr) {

@@ -5,10 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "lsm/base/range_tombstone.h"
-
 #include "jadedb/env.h"
 #include "lsm/base/iterator.h"
+#include "lsm/base/range_tombstone.h"
 #include "lsm/sstable/table_cache.h"
 #include "lsm/sstable/table_options.h"
 #include "lsm/version/version_edit.h"

@@ -44,8 +44,8 @@ class MemTable {
   // *found_seq (when non-null) set to the entry's sequence. False when the memtable holds no
   // entry for the key. Range tombstones are not applied here (see RangeTombstones).
   // *is_pointer (when non-null) tells whether a value found is a value-log pointer.
-  bool Get(const LookupKey& key, std::string* value, Status* s,
-           SequenceNumber* found_seq = nullptr, bool* is_pointer = nullptr);
+  bool Get(const LookupKey& key, std::string* value, Status* s, SequenceNumber* found_seq = nullptr,
+           bool* is_pointer = nullptr);
 
   // Records DeleteRange(begin, end) at seq. Same single-writer rule as Add.
   void AddRangeTombstone(SequenceNumber seq, std::string_view begin, std::string_view end);

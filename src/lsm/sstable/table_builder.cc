@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "lsm/base/dbformat.h"
-
 #include "lsm/sstable/block_builder.h"
 #include "lsm/sstable/compression.h"
 #include "lsm/sstable/filter_block.h"
@@ -108,8 +107,7 @@ void TableBuilder::Add(std::string_view key, std::string_view value) {
   if (r->data_block.CurrentSizeEstimate() >= r->options.block_size) Flush();
 }
 
-void TableBuilder::AddRangeTombstone(std::string_view begin, std::string_view end,
-                                     uint64_t seq) {
+void TableBuilder::AddRangeTombstone(std::string_view begin, std::string_view end, uint64_t seq) {
   Rep* r = rep_.get();
   if (r->closed || begin >= end) return;  // an empty range deletes nothing (bytewise keys)
   std::string key;

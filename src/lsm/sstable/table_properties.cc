@@ -33,11 +33,16 @@ std::string Varint(uint64_t v) {
 
 std::string TableProperties::Encode() const {
   std::map<std::string, std::string> props = {
-      {kComparator, comparator_name},          {kDataSize, Varint(data_size)},
-      {kFilterPolicy, filter_policy_name},     {kFilterSize, Varint(filter_size)},
-      {kIndexSize, Varint(index_size)},        {kNumDataBlocks, Varint(num_data_blocks)},
-      {kNumEntries, Varint(num_entries)},      {kRawKeySize, Varint(raw_key_size)},
-      {kRawValueSize, Varint(raw_value_size)}, {kCompression, compression_name},
+      {kComparator, comparator_name},
+      {kDataSize, Varint(data_size)},
+      {kFilterPolicy, filter_policy_name},
+      {kFilterSize, Varint(filter_size)},
+      {kIndexSize, Varint(index_size)},
+      {kNumDataBlocks, Varint(num_data_blocks)},
+      {kNumEntries, Varint(num_entries)},
+      {kRawKeySize, Varint(raw_key_size)},
+      {kRawValueSize, Varint(raw_value_size)},
+      {kCompression, compression_name},
       {kNumCompressedBlocks, Varint(num_compressed_blocks)},
       {kNumRangeDeletions, Varint(num_range_deletions)},
   };
@@ -50,10 +55,14 @@ std::string TableProperties::Encode() const {
 Status TableProperties::DecodeFrom(const Block& block, std::string_view file_name,
                                    uint64_t block_offset) {
   const std::map<std::string_view, uint64_t*> numbers = {
-      {kDataSize, &data_size},          {kFilterSize, &filter_size},
-      {kIndexSize, &index_size},        {kNumDataBlocks, &num_data_blocks},
-      {kNumEntries, &num_entries},      {kRawKeySize, &raw_key_size},
-      {kRawValueSize, &raw_value_size}, {kNumCompressedBlocks, &num_compressed_blocks},
+      {kDataSize, &data_size},
+      {kFilterSize, &filter_size},
+      {kIndexSize, &index_size},
+      {kNumDataBlocks, &num_data_blocks},
+      {kNumEntries, &num_entries},
+      {kRawKeySize, &raw_key_size},
+      {kRawValueSize, &raw_value_size},
+      {kNumCompressedBlocks, &num_compressed_blocks},
       {kNumRangeDeletions, &num_range_deletions},
   };
   auto iter = block.NewIterator(BytewiseComparator(), file_name, block_offset);

@@ -26,8 +26,8 @@ struct TableProperties {
   uint64_t index_size = 0;      // bytes of the index block, trailer included
   uint64_t filter_size = 0;     // bytes of the filter block, trailer included (0: none)
   std::string comparator_name;
-  std::string filter_policy_name;  // empty when the table has no filter
-  std::string compression_name;    // codec data blocks were written with ("none", "lz4", ...)
+  std::string filter_policy_name;      // empty when the table has no filter
+  std::string compression_name;        // codec data blocks were written with ("none", "lz4", ...)
   uint64_t num_compressed_blocks = 0;  // data blocks stored compressed (the rest saved < 1/8)
   uint64_t num_range_deletions = 0;    // entries of the range-deletion block
 
