@@ -452,10 +452,10 @@ Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, bool is_new,
   }
 }
 
-Status BufferPool::FetchRead(PageId id, PageReadGuard* guard) {
+Status BufferPool::FetchReadGuard(PageId id, bool try_only, PageReadGuard* guard) {
   guard->Release();
   Frame* f;
-  Status s = Fetch(id, false, false, false, &f);
+  Status s = Fetch(id, false, try_only, false, &f);
   if (!s.ok()) return s;
   guard->pool_ = this;
   guard->frame_ = f;
@@ -465,17 +465,12 @@ Status BufferPool::FetchRead(PageId id, PageReadGuard* guard) {
   return Status::OK();
 }
 
+Status BufferPool::FetchRead(PageId id, PageReadGuard* guard) {
+  return FetchReadGuard(id, /*try_only=*/false, guard);
+}
+
 Status BufferPool::TryFetchRead(PageId id, PageReadGuard* guard) {
-  guard->Release();
-  Frame* f;
-  Status s = Fetch(id, false, true, false, &f);
-  if (!s.ok()) return s;
-  guard->pool_ = this;
-  guard->frame_ = f;
-  guard->data_ = f->data;
-  guard->id_ = id;
-  guard->page_size_ = page_size_;
-  return Status::OK();
+  return FetchReadGuard(id, /*try_only=*/true, guard);
 }
 
 namespace {

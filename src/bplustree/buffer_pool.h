@@ -191,6 +191,8 @@ class BufferPool {
 
  private:
   friend class PageReadGuard;
+  // FetchRead (try_only false) and TryFetchRead (true): fetch shared and fill *guard.
+  Status FetchReadGuard(PageId id, bool try_only, PageReadGuard* guard);
   friend class MiniTxn;
   struct Partition;
   struct Impl;
