@@ -41,9 +41,13 @@ enum class Compression {
 // Settings of the LSM-tree engine.
 struct LsmOptions {
   // Bytes of updates collected in the active memtable before it is switched to immutable and
-  // flushed to a level-0 table. Larger: fewer, larger L0 files and faster bulk loads; more
-  // memory and a longer WAL replay after a crash.
-  size_t write_buffer_size = 64 << 20;
+  // flushed to a level-0 table. Larger: fewer, larger L0 files; more memory and a longer WAL
+  // replay after a crash. Default 8 MiB (RocksDB uses 64, LevelDB 4): every Get and every
+  // insert searches the active memtable's skiplist, one dependent cache miss per level, so a
+  // large memtable is slow to read and write. Measured with jadedb-bench (1M keys, 100-byte
+  // values): going from 64 to 8 MiB took fillrandom +33%, readrandom +33%, seekrandom +99%
+  // (docs/benchmarks.md, session 3).
+  size_t write_buffer_size = 8 << 20;
   // Immutable memtables allowed to wait for their flush before writes stall.
   int max_immutable_memtables = 2;
 

@@ -135,6 +135,11 @@ LsmDB::~LsmDB() {
     });
   }
   pool_.reset();
+  // Compactions have stopped: keep what they counted for the next open's automatic GC.
+  Status counts = vlog_->SaveGarbageCounts();
+  if (!counts.ok()) {
+    Log(info_log_.get(), "saving value-log garbage counts: %s", counts.ToString().c_str());
+  }
   if (log_ != nullptr) {
     log_.reset();
     logfile_->Close();  // hands buffered records to the OS; durability is per WriteOptions
@@ -187,6 +192,7 @@ Status LsmDB::Open() {
       versions_->LevelSummary().c_str(),
       static_cast<unsigned long long>(versions_->LastSequence()));
   MaybeScheduleCompaction();
+  MaybeScheduleValueLogGc();  // counts loaded from VLOGGARBAGE may already name a victim
   return Status::OK();
 }
 
@@ -246,6 +252,7 @@ void LsmDB::RemoveObsoleteFiles(std::unique_lock<std::mutex>& lock) {
       case FileType::kCurrentFile:
       case FileType::kInfoLogFile:
       case FileType::kValueLogFile:  // deleted by value-log GC only
+      case FileType::kValueLogGarbageFile:
         keep = true;
         break;
     }

@@ -44,6 +44,11 @@ Status LsmDB::OpenValueLog(const std::vector<std::string>& names) {
   uint64_t max_number = 0;
   Status s = vlog_->Open(names, &max_number);
   if (s.ok() && max_number > 0) versions_->MarkFileNumberUsed(max_number);
+  if (s.ok()) {
+    std::string note;
+    s = vlog_->LoadGarbageCounts(&note);
+    if (!note.empty()) Log(info_log_.get(), "%s", note.c_str());
+  }
   return s;
 }
 

@@ -199,7 +199,8 @@ void LsmDB::MaybeScheduleValueLogGc() {
   if (!options_.lsm.value_log_auto_gc || vlog_gc_scheduled_ ||
       vlog_gc_stop_.load(std::memory_order_acquire) ||
       shutting_down_.load(std::memory_order_acquire) || !bg_error_.ok() ||
-      vlog_->GcCandidates(options_.lsm.value_log_gc_garbage_ratio).empty()) {
+      (!vlog_->GarbageCountsDirty() &&
+       vlog_->GcCandidates(options_.lsm.value_log_gc_garbage_ratio).empty())) {
     return;
   }
   vlog_gc_scheduled_ = true;
@@ -218,10 +219,15 @@ void LsmDB::BackgroundValueLogGc() {
       go = bg_error_.ok() && !vlog_gc_stop_.load(std::memory_order_acquire);
     }
     if (go) {
-      vlog_gc_auto_runs_++;
+      // Off the DB mutex, after the compaction that changed them: a restart keeps the counts.
+      Status saved = vlog_->SaveGarbageCounts();
+      if (!saved.ok()) {
+        Log(info_log_.get(), "saving value-log garbage counts: %s", saved.ToString().c_str());
+      }
       DeleteDrainedSegments();
       const std::vector<vlog::GcCandidate> candidates =
           vlog_->GcCandidates(options_.lsm.value_log_gc_garbage_ratio);
+      if (!candidates.empty()) vlog_gc_auto_runs_++;
       if (!vlog_drained_.empty()) {
         // A snapshot still reads a drained segment: rewriting another now would only add
         // copies while no space comes back. The next compaction's trigger tries again.

@@ -47,6 +47,11 @@ bool ParseFileName(std::string_view name, uint64_t* number, FileType* type) {
     *type = FileType::kCurrentFile;
     return true;
   }
+  if (name == "VLOGGARBAGE" || name == "VLOGGARBAGE.tmp") {
+    *number = 0;
+    *type = FileType::kValueLogGarbageFile;
+    return true;
+  }
   if (name == "LOG" || name == "LOG.old") {
     *number = 0;
     *type = FileType::kInfoLogFile;

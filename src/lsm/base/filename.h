@@ -6,6 +6,7 @@
 //   LOG, LOG.old      informational log
 //   NNNNNN.dbtmp      temporary file (e.g. a CURRENT being written)
 //   NNNNNN.vlog       value-log segment (docs/formats/vlog.md)
+//   VLOGGARBAGE       value-log garbage counts, and VLOGGARBAGE.tmp while it is rewritten
 // File numbers come from one counter kept in the manifest.
 #pragma once
 
@@ -24,7 +25,8 @@ enum class FileType {
   kCurrentFile,
   kInfoLogFile,
   kTempFile,
-  kValueLogFile
+  kValueLogFile,
+  kValueLogGarbageFile
 };
 
 std::string LogFileName(const std::string& dbname, uint64_t number);

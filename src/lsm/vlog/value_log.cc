@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "lsm/base/filename.h"
+#include "lsm/vlog/garbage_counts.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
 
@@ -385,6 +386,7 @@ Status ValueLog::RemoveSegment(uint64_t number, uint64_t* freed) {
     auto it = usage_.find(number);
     if (it != usage_.end()) {
       stats_.garbage_bytes -= std::min(stats_.garbage_bytes, it->second.garbage);
+      if (it->second.garbage > 0) garbage_dirty_ = true;
       usage_.erase(it);
     }
     stats_.segments = segments_->size();
@@ -401,7 +403,61 @@ void ValueLog::AddGarbage(const std::map<uint64_t, uint64_t>& bytes_by_segment) 
     if (it == usage_.end()) continue;  // deleted by GC: its stale pointers are being dropped
     it->second.garbage += bytes;
     stats_.garbage_bytes += bytes;
+    garbage_dirty_ = true;
   }
+}
+
+Status ValueLog::LoadGarbageCounts(std::string* note) {
+  note->clear();
+  const std::string fname = GarbageCountsFileName(dbname_);
+  if (!env_->FileExists(fname)) return Status::OK();
+  std::string data;
+  Status s = ReadFileToString(env_, fname, &data);
+  if (!s.ok()) return s;
+  GarbageCounts counts;
+  std::string why;
+  if (!DecodeGarbageCounts(data, &counts, &why)) {
+    *note = fname + ": " + why + "; value-log garbage counting starts over";
+    return Status::OK();
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  for (const auto& [number, garbage] : counts) {
+    auto it = usage_.find(number);
+    if (it == usage_.end()) continue;  // deleted after the save
+    SegmentUsage& u = it->second;
+    const uint64_t records = u.size > kSegmentHeaderSize ? u.size - kSegmentHeaderSize : 0;
+    const uint64_t add = std::min(garbage, records - std::min(records, u.garbage));
+    u.garbage += add;
+    stats_.garbage_bytes += add;
+  }
+  return Status::OK();
+}
+
+bool ValueLog::GarbageCountsDirty() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return garbage_dirty_;
+}
+
+Status ValueLog::SaveGarbageCounts() {
+  std::lock_guard<std::mutex> save(save_mu_);
+  GarbageCounts counts;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!garbage_dirty_) return Status::OK();
+    for (const auto& [number, u] : usage_) {
+      if (u.garbage > 0) counts[number] = u.garbage;
+    }
+    garbage_dirty_ = false;
+  }
+  const std::string tmp = GarbageCountsTempFileName(dbname_);
+  Status s = WriteStringToFile(env_, EncodeGarbageCounts(counts), tmp, /*sync=*/false);
+  if (s.ok()) s = env_->RenameFile(tmp, GarbageCountsFileName(dbname_));
+  if (!s.ok()) {
+    env_->RemoveFile(tmp);
+    std::lock_guard<std::mutex> l(mu_);
+    garbage_dirty_ = true;  // try again at the next save
+  }
+  return s;
 }
 
 std::vector<GcCandidate> ValueLog::GcCandidates(double min_ratio) const {

@@ -124,9 +124,20 @@ class ValueLog {
 
   // Garbage accounting for automatic GC. Compactions report the record bytes of the pointer
   // entries they dropped (records no entry refers to any more), by segment; bytes for
-  // segments that no longer exist are ignored. Counts live in memory only: after a restart
-  // they start from zero (DB::CompactValueLog measures by sampling instead).
+  // segments that no longer exist are ignored.
   void AddGarbage(const std::map<uint64_t, uint64_t>& bytes_by_segment);
+  // The counts survive restarts in the VLOGGARBAGE file (garbage_counts.h). After Open,
+  // LoadGarbageCounts adds the saved counts of the segments that still exist, each capped at
+  // its segment's record bytes. A missing file is no error; a damaged one is ignored (the
+  // counts are only a hint for picking GC victims) and described in *note.
+  Status LoadGarbageCounts(std::string* note);
+  // Writes the counts of the existing segments when they changed since the last save or
+  // load: a temporary file renamed over the old one, not fsynced (a file torn by a power loss
+  // fails its checksum at the next open, and counting starts over; nothing else is lost).
+  // Safe to call from several threads.
+  Status SaveGarbageCounts();
+  // True when the counts changed since the last save or load.
+  bool GarbageCountsDirty() const;
   // Sealed segments not excluded whose garbage ratio is at least min_ratio, highest first.
   std::vector<GcCandidate> GcCandidates(double min_ratio) const;
   // Keeps a segment out of GcCandidates (drained and waiting for deletion, or damaged).
@@ -162,6 +173,8 @@ class ValueLog {
     bool excluded = false;
   };
   std::map<uint64_t, SegmentUsage> usage_;  // guarded by mu_; one entry per segment
+  bool garbage_dirty_ = false;              // guarded by mu_; counts changed since last save
+  std::mutex save_mu_;                      // one SaveGarbageCounts at a time (one temp file)
 };
 
 }  // namespace jadedb::lsm::vlog
