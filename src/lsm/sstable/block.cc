@@ -1,5 +1,6 @@
 #include "lsm/sstable/block.h"
 
+#include <cstring>
 #include <string>
 
 #include "lsm/base/dbformat.h"
@@ -41,176 +42,305 @@ Block::Block(BlockContents contents) : contents_(std::move(contents)) {
   if (num_restarts_ > 1 && restart_offset_ == 0) malformed_ = true;
 }
 
-// Iterates the entries between data_ and data_ + restarts_. current_ is the offset of the
-// current entry (restarts_ when not valid); key_ holds the fully decoded current key.
+namespace {
+
+// Decodes the entry header at p (bounded by limit); returns the start of the key delta, or
+// null when the header or the key/value bytes it announces do not fit.
+inline const char* DecodeEntry(const char* p, const char* limit, uint32_t* shared,
+                               uint32_t* non_shared, uint32_t* value_length) {
+  if (limit - p < 3) return nullptr;
+  *shared = static_cast<unsigned char>(p[0]);
+  *non_shared = static_cast<unsigned char>(p[1]);
+  *value_length = static_cast<unsigned char>(p[2]);
+  if ((*shared | *non_shared | *value_length) < 128) {
+    p += 3;  // fast path: all three lengths fit in one byte each
+  } else {
+    if ((p = GetVarint32Ptr(p, limit, shared)) == nullptr) return nullptr;
+    if ((p = GetVarint32Ptr(p, limit, non_shared)) == nullptr) return nullptr;
+    if ((p = GetVarint32Ptr(p, limit, value_length)) == nullptr) return nullptr;
+  }
+  if (static_cast<uint64_t>(limit - p) < uint64_t{*non_shared} + *value_length) return nullptr;
+  return p;
+}
+
+// Length of the common prefix of a[0, n) and b[0, n), comparing 8 bytes at a time.
+inline size_t CommonPrefix(const char* a, const char* b, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    // The lowest differing bit is in the first differing byte on a little-endian host.
+    if (x != y) return i + static_cast<size_t>(__builtin_ctzll(x ^ y)) / 8;
+  }
+  while (i < n && a[i] == b[i]) i++;
+  return i;
+}
+
+}  // namespace
+
+BlockCursor::BlockCursor(const Block* block, const Comparator* comparator,
+                         std::string_view file_name, uint64_t block_offset)
+    : comparator_(comparator),
+      data_(block->contents_.data.data()),
+      size_(block->contents_.data.size()),
+      restarts_(block->restart_offset_),
+      num_restarts_(block->num_restarts_),
+      current_(restarts_),
+      restart_index_(num_restarts_),
+      next_restart_(restarts_),
+      file_name_(file_name),
+      block_offset_(block_offset) {
+  // A malformed block has no restarts (and restart_offset_ 0): never valid.
+  if (block->malformed_) CorruptionError("bad restart array");
+}
+
+uint32_t BlockCursor::RestartPoint(uint32_t index) const {
+  return DecodeFixed32(data_ + restarts_ + index * sizeof(uint32_t));
+}
+
+void BlockCursor::SeekToRestartPoint(uint32_t index) {
+  key_ = {};
+  restart_index_ = index;
+  next_restart_ = index + 1 < num_restarts_ ? RestartPoint(index + 1) : restarts_;
+  // ParseNextKey starts at the end of value_.
+  value_ = std::string_view(data_ + RestartPoint(index), 0);
+}
+
+void BlockCursor::MarkInvalid() {
+  current_ = restarts_;
+  restart_index_ = num_restarts_;
+  next_restart_ = restarts_;
+  key_ = {};
+  value_ = {};
+}
+
+void BlockCursor::CorruptionError(std::string_view what) {
+  MarkInvalid();
+  if (status_.ok()) {
+    status_ =
+        BlockCorruption(file_name_.empty() ? "(block)" : file_name_, block_offset_, size_, what);
+  }
+}
+
+void BlockCursor::GrowKeyBuffer(size_t n, size_t keep) {
+  size_t size = key_buf_size_;
+  while (size < n) size *= 2;
+  auto bigger = std::make_unique<char[]>(size);
+  // key_ may point into the old buffer: copy before it goes.
+  if (keep > 0) std::memcpy(bigger.get(), key_.data(), keep);
+  heap_key_ = std::move(bigger);
+  key_buf_ = heap_key_.get();
+  key_buf_size_ = size;
+}
+
+bool BlockCursor::ParseNextKey() {
+  current_ = NextEntryOffset();
+  if (current_ >= restarts_) {
+    MarkInvalid();
+    return false;
+  }
+  uint32_t shared, non_shared, value_length;
+  const char* p =
+      DecodeEntry(data_ + current_, data_ + restarts_, &shared, &non_shared, &value_length);
+  if (p == nullptr || key_.size() < shared) {
+    CorruptionError("bad entry in block");
+    return false;
+  }
+  if (shared == 0) {
+    key_ = std::string_view(p, non_shared);  // whole key in the block: no copy
+  } else {
+    const size_t n = size_t{shared} + non_shared;
+    if (n > key_buf_size_) {
+      GrowKeyBuffer(n, shared);
+    } else if (key_.data() != key_buf_) {
+      std::memcpy(key_buf_, key_.data(), shared);  // key_ was in the block: take its prefix
+    }
+    std::memcpy(key_buf_ + shared, p, non_shared);
+    key_ = std::string_view(key_buf_, n);
+  }
+  value_ = std::string_view(p + non_shared, value_length);
+  if (current_ >= next_restart_) {
+    do {
+      restart_index_++;
+      next_restart_ =
+          restart_index_ + 1 < num_restarts_ ? RestartPoint(restart_index_ + 1) : restarts_;
+    } while (current_ >= next_restart_);
+  }
+  return true;
+}
+
+void BlockCursor::Next() {
+  if (!Valid()) return;
+  ParseNextKey();
+}
+
+void BlockCursor::Prev() {
+  if (!Valid()) return;
+  const uint32_t original = current_;
+  // Back up to the last restart point before the current entry.
+  uint32_t index = restart_index_;
+  while (RestartPoint(index) >= original) {
+    if (index == 0) {  // current_ was the first entry
+      MarkInvalid();
+      return;
+    }
+    index--;
+  }
+  SeekToRestartPoint(index);
+  // Walk forward to the entry just before original.
+  do {
+    if (!ParseNextKey()) return;
+  } while (NextEntryOffset() < original);
+  if (NextEntryOffset() != original) CorruptionError("entries overlap");
+}
+
+void BlockCursor::Seek(std::string_view target) {
+  if (!status_.ok() || num_restarts_ == 0) return;
+  // Binary search for the last restart point whose key is < target. Keys at restart points
+  // share no prefix, so they are compared in place.
+  uint32_t left = 0;
+  uint32_t right = num_restarts_ - 1;
+  while (left < right) {
+    uint32_t mid = left + (right - left + 1) / 2;
+    uint32_t shared, non_shared, value_length;
+    const char* key_ptr = DecodeEntry(data_ + RestartPoint(mid), data_ + restarts_, &shared,
+                                      &non_shared, &value_length);
+    if (key_ptr == nullptr || shared != 0) {
+      CorruptionError("bad entry at restart point");
+      return;
+    }
+    if (CompareKeys(comparator_, std::string_view(key_ptr, non_shared), target) < 0) {
+      left = mid;
+    } else {
+      right = mid - 1;
+    }
+  }
+  if (comparator_->is_bytewise_internal() && target.size() >= 8) {
+    ScanBytewiseInternal(left, target);
+    return;
+  }
+  SeekToRestartPoint(left);
+  while (ParseNextKey()) {
+    if (CompareKeys(comparator_, key_, target) >= 0) return;
+  }
+}
+
+void BlockCursor::SetCurrentFromTarget(uint32_t offset, const char* p, uint32_t shared,
+                                       uint32_t non_shared, uint32_t value_length,
+                                       std::string_view target) {
+  current_ = offset;
+  if (shared == 0) {
+    key_ = std::string_view(p, non_shared);
+  } else {
+    const size_t n = size_t{shared} + non_shared;
+    if (n > key_buf_size_) {
+      key_ = {};
+      GrowKeyBuffer(n, 0);
+    }
+    std::memcpy(key_buf_, target.data(), shared);
+    std::memcpy(key_buf_ + shared, p, non_shared);
+    key_ = std::string_view(key_buf_, n);
+  }
+  value_ = std::string_view(p + non_shared, value_length);
+  while (current_ >= next_restart_) {
+    restart_index_++;
+    next_restart_ =
+        restart_index_ + 1 < num_restarts_ ? RestartPoint(restart_index_ + 1) : restarts_;
+  }
+}
+
+// Decides most entries from the bytes each shares with the previous key instead of rebuilding
+// and comparing every key. While `below` holds, the previous key is < target, equals target
+// in its first `match` bytes, and is smaller at byte `match`, inside both user keys. A key
+// sharing more than `match` bytes with it has that same smaller byte at the same place (and
+// its user key is no shorter, keys being sorted), so it is < target too: skipped unread. A key
+// sharing at most `match` bytes starts with target[0, shared), so only its delta is compared,
+// and it can be rebuilt from target. Only a difference in the tags or lengths (the same user
+// key, or one a prefix of the other) takes the full comparison.
+void BlockCursor::ScanBytewiseInternal(uint32_t index, std::string_view target) {
+  SeekToRestartPoint(index);
+  const char* const limit = data_ + restarts_;
+  const size_t target_user = target.size() - 8;
+  uint32_t offset = RestartPoint(index);
+  size_t prev_len = 0;  // length of the previous key
+  size_t match = 0;
+  bool below = false;
+  while (offset < restarts_) {
+    uint32_t shared, non_shared, value_length;
+    const char* p = DecodeEntry(data_ + offset, limit, &shared, &non_shared, &value_length);
+    if (p == nullptr || shared > prev_len) {
+      current_ = offset;
+      CorruptionError("bad entry in block");
+      return;
+    }
+    const uint32_t next = static_cast<uint32_t>(p - data_) + non_shared + value_length;
+    const size_t len = size_t{shared} + non_shared;
+    if (below && shared > match) {  // below target, like the previous key
+      prev_len = len;
+      offset = next;
+      continue;
+    }
+    // Here shared <= match (or shared == 0 at the restart point): the key begins with
+    // target[0, shared). Find where the rest first differs from target.
+    const size_t stop = len < target.size() ? len : target.size();
+    const size_t pos = shared + CommonPrefix(p, target.data() + shared, stop - shared);
+    if (len >= 8 && pos < len - 8 && pos < target_user) {
+      // Decided inside both user keys.
+      if (static_cast<unsigned char>(p[pos - shared]) < static_cast<unsigned char>(target[pos])) {
+        below = true;
+        match = pos;
+        prev_len = len;
+        offset = next;
+        continue;
+      }
+      SetCurrentFromTarget(offset, p, shared, non_shared, value_length, target);
+      return;
+    }
+    // Same user key (or one a prefix of the other, or a malformed short key): full compare.
+    SetCurrentFromTarget(offset, p, shared, non_shared, value_length, target);
+    if (CompareKeys(comparator_, key_, target) >= 0) return;
+    // Below target without the invariant: continue the plain way from this entry.
+    while (ParseNextKey()) {
+      if (CompareKeys(comparator_, key_, target) >= 0) return;
+    }
+    return;
+  }
+  MarkInvalid();
+}
+
+void BlockCursor::SeekToFirst() {
+  if (!status_.ok() || num_restarts_ == 0) return;
+  SeekToRestartPoint(0);
+  ParseNextKey();
+}
+
+void BlockCursor::SeekToLast() {
+  if (!status_.ok() || num_restarts_ == 0) return;
+  SeekToRestartPoint(num_restarts_ - 1);
+  while (ParseNextKey() && NextEntryOffset() < restarts_) {
+  }
+}
+
+// The heap iterator: a BlockCursor behind the InternalIterator interface.
 class Block::Iter final : public InternalIterator {
  public:
   Iter(const Comparator* comparator, const Block* block, std::string_view file_name,
        uint64_t block_offset)
-      : comparator_(comparator),
-        data_(block->contents_.data.data()),
-        size_(block->contents_.data.size()),
-        restarts_(block->restart_offset_),
-        num_restarts_(block->num_restarts_),
-        current_(restarts_),
-        restart_index_(num_restarts_),
-        file_name_(file_name),
-        block_offset_(block_offset) {}
+      : cursor_(block, comparator, file_name, block_offset) {}
 
-  bool Valid() const override { return current_ < restarts_; }
-  Status status() const override { return status_; }
-  std::string_view key() const override { return key_; }
-  std::string_view value() const override { return value_; }
-
-  void Next() override {
-    if (!Valid()) return;
-    ParseNextKey();
-  }
-
-  void Prev() override {
-    if (!Valid()) return;
-    const uint32_t original = current_;
-    // Back up to the last restart point before the current entry.
-    while (RestartPoint(restart_index_) >= original) {
-      if (restart_index_ == 0) {  // current_ was the first entry
-        MarkInvalid();
-        return;
-      }
-      restart_index_--;
-    }
-    SeekToRestartPoint(restart_index_);
-    // Walk forward to the entry just before original.
-    do {
-      if (!ParseNextKey()) return;
-    } while (NextEntryOffset() < original);
-    if (NextEntryOffset() != original) CorruptionError("entries overlap");
-  }
-
-  void Seek(std::string_view target) override {
-    if (!status_.ok() || num_restarts_ == 0) return;
-    // Binary search for the last restart point whose key is < target.
-    uint32_t left = 0;
-    uint32_t right = num_restarts_ - 1;
-    while (left < right) {
-      uint32_t mid = left + (right - left + 1) / 2;
-      uint32_t shared, non_shared, value_length;
-      const char* key_ptr = DecodeEntry(data_ + RestartPoint(mid), data_ + restarts_, &shared,
-                                        &non_shared, &value_length);
-      if (key_ptr == nullptr || shared != 0) {
-        CorruptionError("bad entry at restart point");
-        return;
-      }
-      if (CompareKeys(comparator_, std::string_view(key_ptr, non_shared), target) < 0) {
-        left = mid;
-      } else {
-        right = mid - 1;
-      }
-    }
-    SeekToRestartPoint(left);
-    while (ParseNextKey()) {
-      if (CompareKeys(comparator_, key_, target) >= 0) return;
-    }
-  }
-
-  void SeekToFirst() override {
-    if (!status_.ok() || num_restarts_ == 0) return;
-    SeekToRestartPoint(0);
-    ParseNextKey();
-  }
-
-  void SeekToLast() override {
-    if (!status_.ok() || num_restarts_ == 0) return;
-    SeekToRestartPoint(num_restarts_ - 1);
-    while (ParseNextKey() && NextEntryOffset() < restarts_) {
-    }
-  }
+  bool Valid() const override { return cursor_.Valid(); }
+  Status status() const override { return cursor_.status(); }
+  std::string_view key() const override { return cursor_.key(); }
+  std::string_view value() const override { return cursor_.value(); }
+  void Next() override { cursor_.Next(); }
+  void Prev() override { cursor_.Prev(); }
+  void Seek(std::string_view target) override { cursor_.Seek(target); }
+  void SeekToFirst() override { cursor_.SeekToFirst(); }
+  void SeekToLast() override { cursor_.SeekToLast(); }
 
  private:
-  // Decodes the entry header at p (bounded by limit); returns the start of the key delta, or
-  // null when the header or the key/value bytes it announces do not fit.
-  static const char* DecodeEntry(const char* p, const char* limit, uint32_t* shared,
-                                 uint32_t* non_shared, uint32_t* value_length) {
-    if (limit - p < 3) return nullptr;
-    *shared = static_cast<unsigned char>(p[0]);
-    *non_shared = static_cast<unsigned char>(p[1]);
-    *value_length = static_cast<unsigned char>(p[2]);
-    if ((*shared | *non_shared | *value_length) < 128) {
-      p += 3;  // fast path: all three lengths fit in one byte each
-    } else {
-      if ((p = GetVarint32Ptr(p, limit, shared)) == nullptr) return nullptr;
-      if ((p = GetVarint32Ptr(p, limit, non_shared)) == nullptr) return nullptr;
-      if ((p = GetVarint32Ptr(p, limit, value_length)) == nullptr) return nullptr;
-    }
-    if (static_cast<uint64_t>(limit - p) < uint64_t{*non_shared} + *value_length) return nullptr;
-    return p;
-  }
-
-  uint32_t RestartPoint(uint32_t index) const {
-    return DecodeFixed32(data_ + restarts_ + index * sizeof(uint32_t));
-  }
-
-  uint32_t NextEntryOffset() const {
-    return static_cast<uint32_t>((value_.data() + value_.size()) - data_);
-  }
-
-  void SeekToRestartPoint(uint32_t index) {
-    key_.clear();
-    restart_index_ = index;
-    // ParseNextKey starts at the end of value_.
-    value_ = std::string_view(data_ + RestartPoint(index), 0);
-  }
-
-  void MarkInvalid() {
-    current_ = restarts_;
-    restart_index_ = num_restarts_;
-    key_.clear();
-    value_ = {};
-  }
-
-  void CorruptionError(std::string_view what) {
-    MarkInvalid();
-    if (status_.ok()) {
-      status_ =
-          BlockCorruption(file_name_.empty() ? "(block)" : file_name_, block_offset_, size_, what);
-    }
-  }
-
-  // Moves to the entry after the current one; false at the end or on corruption.
-  bool ParseNextKey() {
-    current_ = NextEntryOffset();
-    if (current_ >= restarts_) {
-      MarkInvalid();
-      return false;
-    }
-    uint32_t shared, non_shared, value_length;
-    const char* p =
-        DecodeEntry(data_ + current_, data_ + restarts_, &shared, &non_shared, &value_length);
-    if (p == nullptr || key_.size() < shared) {
-      CorruptionError("bad entry in block");
-      return false;
-    }
-    key_.resize(shared);
-    key_.append(p, non_shared);
-    value_ = std::string_view(p + non_shared, value_length);
-    while (restart_index_ + 1 < num_restarts_ && RestartPoint(restart_index_ + 1) <= current_) {
-      restart_index_++;
-    }
-    return true;
-  }
-
-  const Comparator* const comparator_;
-  const char* const data_;
-  const size_t size_;
-  const uint32_t restarts_;
-  const uint32_t num_restarts_;
-
-  uint32_t current_;
-  uint32_t restart_index_;  // the restart block current_ is in
-  std::string key_;
-  std::string_view value_;
-  Status status_;
-  const std::string_view file_name_;
-  const uint64_t block_offset_;
+  BlockCursor cursor_;
 };
 
 std::unique_ptr<InternalIterator> Block::NewIterator(const Comparator* comparator,

@@ -11,11 +11,14 @@
 #include <memory>
 #include <string_view>
 
+#include "jadedb/status.h"
 #include "lsm/base/comparator.h"
 #include "lsm/base/iterator.h"
 #include "lsm/sstable/format.h"
 
 namespace jadedb::lsm {
+
+class BlockCursor;
 
 class Block {
  public:
@@ -37,12 +40,80 @@ class Block {
                                                 uint64_t block_offset = 0) const;
 
  private:
+  friend class BlockCursor;
   class Iter;
 
   BlockContents contents_;
   uint32_t restart_offset_ = 0;  // where the restart array starts
   uint32_t num_restarts_ = 0;
   bool malformed_ = false;
+};
+
+// The positioning logic of a block iterator as a plain (non-virtual, non-allocating) object,
+// so that a point lookup can seek a block with a cursor on its stack instead of a heap
+// iterator. Same contract as Block::NewIterator's iterator (a malformed block gives a cursor
+// that is never valid, with a Corruption status). The block and file_name must outlive it.
+class BlockCursor {
+ public:
+  BlockCursor(const Block* block, const Comparator* comparator, std::string_view file_name = {},
+              uint64_t block_offset = 0);
+  BlockCursor(const BlockCursor&) = delete;
+  BlockCursor& operator=(const BlockCursor&) = delete;
+
+  bool Valid() const { return current_ < restarts_; }
+  const Status& status() const { return status_; }
+  // Valid until the cursor moves or is destroyed.
+  std::string_view key() const { return key_; }
+  std::string_view value() const { return value_; }
+
+  void Seek(std::string_view target);
+  void SeekToFirst();
+  void SeekToLast();
+  void Next();
+  void Prev();
+
+ private:
+  // A key rebuilt from a prefix-compressed entry. Keys up to kInline bytes (the usual case)
+  // never touch the heap, so a cursor on the stack costs no allocation.
+  static constexpr size_t kInline = 64;
+
+  uint32_t RestartPoint(uint32_t index) const;
+  uint32_t NextEntryOffset() const {
+    return static_cast<uint32_t>((value_.data() + value_.size()) - data_);
+  }
+  void SeekToRestartPoint(uint32_t index);
+  void MarkInvalid();
+  void CorruptionError(std::string_view what);
+  bool ParseNextKey();
+  // Makes the key buffer hold at least n bytes, keeping the first `keep` bytes of key_.
+  void GrowKeyBuffer(size_t n, size_t keep);
+  // Seek's linear scan from restart point `index` for bytewise-ordered internal keys.
+  void ScanBytewiseInternal(uint32_t index, std::string_view target);
+  // Makes the entry at offset (its key delta at p, sharing `shared` bytes with target) the
+  // current one, with key target[0, shared) + delta; restart_index_ is at or before it.
+  void SetCurrentFromTarget(uint32_t offset, const char* p, uint32_t shared, uint32_t non_shared,
+                            uint32_t value_length, std::string_view target);
+
+  const Comparator* const comparator_;
+  const char* const data_;
+  const size_t size_;
+  const uint32_t restarts_;  // offset of the restart array: entries end there
+  const uint32_t num_restarts_;
+
+  uint32_t current_;        // offset of the current entry; restarts_ when not valid
+  uint32_t restart_index_;  // the restart block current_ is in
+  uint32_t next_restart_;   // offset where restart block restart_index_ + 1 begins
+  // The current key: points into the block when the entry shares no prefix (no copy), else
+  // into key_buf_.
+  std::string_view key_;
+  std::string_view value_;
+  Status status_;
+  const std::string_view file_name_;
+  const uint64_t block_offset_;
+  char* key_buf_ = inline_key_;
+  size_t key_buf_size_ = kInline;
+  std::unique_ptr<char[]> heap_key_;
+  char inline_key_[kInline];
 };
 
 }  // namespace jadedb::lsm

@@ -13,8 +13,33 @@ void BlockHandle::EncodeTo(std::string* dst) const {
   PutVarint64(dst, size_);
 }
 
+namespace {
+
+// GetVarint64Ptr, inlined: every point lookup decodes a handle from the index.
+inline const char* DecodeVarint64(const char* p, const char* limit, uint64_t* value) {
+  uint64_t result = 0;
+  for (uint32_t shift = 0; shift <= 63 && p < limit; shift += 7) {
+    const uint64_t byte = static_cast<unsigned char>(*p++);
+    result |= (byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      *value = result;
+      return p;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 bool BlockHandle::DecodeFrom(std::string_view* input) {
-  return GetVarint64(input, &offset_) && GetVarint64(input, &size_);
+  const char* p = input->data();
+  const char* const limit = p + input->size();
+  if ((p = DecodeVarint64(p, limit, &offset_)) == nullptr ||
+      (p = DecodeVarint64(p, limit, &size_)) == nullptr) {
+    return false;
+  }
+  input->remove_prefix(static_cast<size_t>(p - input->data()));
+  return true;
 }
 
 void Footer::EncodeTo(std::string* dst) const {

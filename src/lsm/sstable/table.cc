@@ -11,6 +11,51 @@
 #include "util/coding.h"
 
 namespace jadedb::lsm {
+namespace {
+
+// A block held for one use: borrowed from the Table (pinned index), pinned in the block
+// cache, or owned (read without caching). Releases what it holds when destroyed, unless
+// ReleaseWith hands that over to an iterator.
+class BlockRef {
+ public:
+  BlockRef() = default;
+  BlockRef(const BlockRef&) = delete;
+  BlockRef& operator=(const BlockRef&) = delete;
+  ~BlockRef() {
+    if (handle_ != nullptr) cache_->Release(handle_);
+  }
+
+  const Block* get() const { return block_; }
+
+  void SetBorrowed(const Block* block) { block_ = block; }
+  void SetCached(Cache* cache, Cache::Handle* handle) {
+    cache_ = cache;
+    handle_ = handle;
+    block_ = static_cast<const Block*>(cache->Value(handle));
+  }
+  void SetOwned(std::unique_ptr<Block> block) {
+    owned_ = std::move(block);
+    block_ = owned_.get();
+  }
+
+  // Makes iter release the block when it is destroyed (the block must outlive iter).
+  void ReleaseWith(InternalIterator* iter) {
+    if (handle_ != nullptr) {
+      iter->RegisterCleanup([cache = cache_, handle = handle_] { cache->Release(handle); });
+      handle_ = nullptr;
+    } else if (owned_ != nullptr) {
+      iter->RegisterCleanup([b = owned_.release()] { delete b; });
+    }
+  }
+
+ private:
+  const Block* block_ = nullptr;
+  Cache* cache_ = nullptr;
+  Cache::Handle* handle_ = nullptr;
+  std::unique_ptr<Block> owned_;
+};
+
+}  // namespace
 
 struct Table::Rep {
   TableOptions options;
@@ -63,7 +108,9 @@ struct Table::Rep {
     return s;
   }
 
-  // Iterator over the index block: the pinned one, or one from the block cache.
+  // Sets *ref to the index block: the pinned one, or one from the block cache.
+  Status IndexBlock(BlockRef* ref) const;
+  // Iterator over the index block.
   std::unique_ptr<InternalIterator> NewIndexIterator() const;
   // False when the filter rules key out (true without a filter, or when it cannot be read).
   bool KeyMayMatch(std::string_view key) const;
@@ -72,6 +119,16 @@ struct Table::Rep {
     EncodeFixed64(*buf, cache_id);
     EncodeFixed64(*buf + 8, offset);
   }
+  // Decodes an index entry's value (a BlockHandle); Corruption naming the index when bad.
+  Status DecodeIndexValue(std::string_view index_value, BlockHandle* handle) const {
+    if (handle->DecodeFrom(&index_value)) return Status::OK();
+    return BlockCorruption(file_name, footer.index_handle().offset(), footer.index_handle().size(),
+                           "bad block handle in index");
+  }
+  // Sets *ref to the data block at handle: from the block cache, or read from the file (and
+  // added to the cache when read_options.fill_cache).
+  Status DataBlock(const TableReadOptions& read_options, const BlockHandle& handle,
+                   BlockRef* ref) const;
 
   // Iterator over the data block named by index_value (an encoded BlockHandle).
   std::unique_ptr<InternalIterator> BlockReader(const TableReadOptions& read_options,
@@ -94,25 +151,33 @@ void DeleteCachedFilter(std::string_view /*key*/, void* value) {
 
 }  // namespace
 
-std::unique_ptr<InternalIterator> Table::Rep::NewIndexIterator() const {
-  const uint64_t offset = footer.index_handle().offset();
-  if (index_block != nullptr)
-    return index_block->NewIterator(options.comparator, file_name, offset);
+Status Table::Rep::IndexBlock(BlockRef* ref) const {
+  if (index_block != nullptr) {
+    ref->SetBorrowed(index_block.get());
+    return Status::OK();
+  }
   Cache* cache = options.block_cache;
   char key_buf[16];
-  CacheKey(offset, &key_buf);
+  CacheKey(footer.index_handle().offset(), &key_buf);
   const std::string_view key(key_buf, sizeof(key_buf));
   Cache::Handle* handle = cache->Lookup(key);
   if (handle == nullptr) {
     BlockContents contents;
     Status s = ReadMetaBlock(footer.index_handle(), &contents);
-    if (!s.ok()) return NewErrorIterator(s);
+    if (!s.ok()) return s;
     auto* block = new Block(std::move(contents));
     handle = cache->Insert(key, block, block->size(), &DeleteCachedBlock);
   }
-  auto iter =
-      static_cast<Block*>(cache->Value(handle))->NewIterator(options.comparator, file_name, offset);
-  iter->RegisterCleanup([cache, handle] { cache->Release(handle); });
+  ref->SetCached(cache, handle);
+  return Status::OK();
+}
+
+std::unique_ptr<InternalIterator> Table::Rep::NewIndexIterator() const {
+  BlockRef ref;
+  Status s = IndexBlock(&ref);
+  if (!s.ok()) return NewErrorIterator(s);
+  auto iter = ref.get()->NewIterator(options.comparator, file_name, footer.index_handle().offset());
+  ref.ReleaseWith(iter.get());
   return iter;
 }
 
@@ -138,51 +203,42 @@ bool Table::Rep::KeyMayMatch(std::string_view key) const {
   return match;
 }
 
+Status Table::Rep::DataBlock(const TableReadOptions& read_options, const BlockHandle& handle,
+                             BlockRef* ref) const {
+  const bool verify = read_options.verify_checksums || options.paranoid_checks;
+  Cache* cache = options.block_cache;
+  char key_buf[16];
+  const std::string_view key(key_buf, sizeof(key_buf));
+  if (cache != nullptr) {
+    CacheKey(handle.offset(), &key_buf);
+    if (Cache::Handle* cache_handle = cache->Lookup(key)) {
+      ref->SetCached(cache, cache_handle);
+      return Status::OK();
+    }
+  }
+  data_block_reads.fetch_add(1, std::memory_order_relaxed);
+  BlockContents contents;
+  Status s = ReadBlock(file.get(), file_name, file_size, handle, verify, &contents);
+  if (!s.ok()) return s;
+  auto block = std::make_unique<Block>(std::move(contents));
+  if (cache != nullptr && read_options.fill_cache) {
+    const size_t charge = block->size();
+    ref->SetCached(cache, cache->Insert(key, block.release(), charge, &DeleteCachedBlock));
+  } else {
+    ref->SetOwned(std::move(block));
+  }
+  return Status::OK();
+}
+
 std::unique_ptr<InternalIterator> Table::Rep::BlockReader(const TableReadOptions& read_options,
                                                           std::string_view index_value) const {
   BlockHandle handle;
-  std::string_view input = index_value;
-  if (!handle.DecodeFrom(&input)) {
-    return NewErrorIterator(BlockCorruption(file_name, footer.index_handle().offset(),
-                                            footer.index_handle().size(),
-                                            "bad block handle in index"));
-  }
-  const bool verify = read_options.verify_checksums || options.paranoid_checks;
-  Cache* cache = options.block_cache;
-  if (cache == nullptr) {
-    data_block_reads.fetch_add(1, std::memory_order_relaxed);
-    BlockContents contents;
-    Status s = ReadBlock(file.get(), file_name, file_size, handle, verify, &contents);
-    if (!s.ok()) return NewErrorIterator(s);
-    auto block = std::make_unique<Block>(std::move(contents));
-    auto iter = block->NewIterator(options.comparator, file_name, handle.offset());
-    iter->RegisterCleanup([b = block.release()] { delete b; });
-    return iter;
-  }
-
-  char key_buf[16];
-  CacheKey(handle.offset(), &key_buf);
-  const std::string_view key(key_buf, sizeof(key_buf));
-  Cache::Handle* cache_handle = cache->Lookup(key);
-  Block* block = nullptr;
-  if (cache_handle != nullptr) {
-    block = static_cast<Block*>(cache->Value(cache_handle));
-  } else {
-    data_block_reads.fetch_add(1, std::memory_order_relaxed);
-    BlockContents contents;
-    Status s = ReadBlock(file.get(), file_name, file_size, handle, verify, &contents);
-    if (!s.ok()) return NewErrorIterator(s);
-    block = new Block(std::move(contents));
-    if (read_options.fill_cache) {
-      cache_handle = cache->Insert(key, block, block->size(), &DeleteCachedBlock);
-    }
-  }
-  auto iter = block->NewIterator(options.comparator, file_name, handle.offset());
-  if (cache_handle != nullptr) {
-    iter->RegisterCleanup([cache, cache_handle] { cache->Release(cache_handle); });
-  } else {
-    iter->RegisterCleanup([block] { delete block; });
-  }
+  Status s = DecodeIndexValue(index_value, &handle);
+  BlockRef ref;
+  if (s.ok()) s = DataBlock(read_options, handle, &ref);
+  if (!s.ok()) return NewErrorIterator(s);
+  auto iter = ref.get()->NewIterator(options.comparator, file_name, handle.offset());
+  ref.ReleaseWith(iter.get());
   return iter;
 }
 
@@ -350,18 +406,29 @@ std::unique_ptr<InternalIterator> Table::NewIterator(const TableReadOptions& opt
   return iter;
 }
 
-Status Table::InternalGet(
-    const TableReadOptions& options, std::string_view key,
-    const std::function<void(std::string_view, std::string_view)>& handle) const {
+Status Table::InternalGet(const TableReadOptions& options, std::string_view key,
+                          KeyValueCallback handle) const {
   const Rep* rep = rep_.get();
   if (!rep->KeyMayMatch(key)) return Status::OK();
-  auto index_iter = rep->NewIndexIterator();
-  index_iter->Seek(key);
-  if (!index_iter->Valid()) return index_iter->status();
-  auto block_iter = rep->BlockReader(options, index_iter->value());
-  block_iter->Seek(key);
-  if (block_iter->Valid()) handle(block_iter->key(), block_iter->value());
-  return block_iter->status();
+  BlockHandle data_handle;
+  {
+    BlockRef index;
+    Status s = rep->IndexBlock(&index);
+    if (!s.ok()) return s;
+    BlockCursor index_iter(index.get(), rep->options.comparator, rep->file_name,
+                           rep->footer.index_handle().offset());
+    index_iter.Seek(key);
+    if (!index_iter.Valid()) return index_iter.status();
+    s = rep->DecodeIndexValue(index_iter.value(), &data_handle);
+    if (!s.ok()) return s;
+  }
+  BlockRef data;
+  Status s = rep->DataBlock(options, data_handle, &data);
+  if (!s.ok()) return s;
+  BlockCursor block_iter(data.get(), rep->options.comparator, rep->file_name, data_handle.offset());
+  block_iter.Seek(key);
+  if (block_iter.Valid()) handle(block_iter.key(), block_iter.value());
+  return block_iter.status();
 }
 
 uint64_t Table::ApproximateOffsetOf(std::string_view key) const {

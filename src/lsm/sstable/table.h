@@ -4,10 +4,10 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "jadedb/env.h"
@@ -17,6 +17,28 @@
 #include "lsm/sstable/table_properties.h"
 
 namespace jadedb::lsm {
+
+// A non-owning reference to a callable taking (key, value): how a point lookup hands back
+// the entry it found. Unlike std::function it never allocates, whatever the callable
+// captures, and calls through one plain function pointer. The callable must outlive the
+// reference: pass a lambda straight to the call taking it.
+class KeyValueCallback {
+ public:
+  template <typename F>
+  requires(!std::is_same_v<std::remove_cvref_t<F>, KeyValueCallback> &&
+           std::is_invocable_v<F&, std::string_view, std::string_view>)
+      KeyValueCallback(F&& f)  // NOLINT(google-explicit-constructor): lambdas convert implicitly
+      : obj_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+        call_([](void* obj, std::string_view key, std::string_view value) {
+          (*static_cast<std::remove_reference_t<F>*>(obj))(key, value);
+        }) {}
+
+  void operator()(std::string_view key, std::string_view value) const { call_(obj_, key, value); }
+
+ private:
+  void* obj_;
+  void (*call_)(void* obj, std::string_view key, std::string_view value);
+};
 
 class Table {
  public:
@@ -35,8 +57,10 @@ class Table {
   // Finds the first entry with key >= `key` in the data block that could hold key and calls
   // handle(found_key, found_value) with it, unless the table's filter rules key out (then
   // handle is not called). Returns read errors (Corruption naming file and offset).
+  // Allocates nothing when the blocks it needs are pinned or in the block cache: the index
+  // and data blocks are sought with cursors on the stack.
   Status InternalGet(const TableReadOptions& options, std::string_view key,
-                     const std::function<void(std::string_view, std::string_view)>& handle) const;
+                     KeyValueCallback handle) const;
 
   // Approximate file offset where the data for key begins (or would begin).
   uint64_t ApproximateOffsetOf(std::string_view key) const;

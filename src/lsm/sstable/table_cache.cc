@@ -62,14 +62,12 @@ std::unique_ptr<InternalIterator> TableCache::NewIterator(const TableReadOptions
   return iter;
 }
 
-Status TableCache::Get(const TableReadOptions& options, uint64_t file_number, uint64_t file_size,
-                       std::string_view internal_key,
-                       const std::function<void(std::string_view, std::string_view)>& handle,
-                       const Comparator* ucmp, uint64_t* covering_seq) {
-  Cache::Handle* cache_handle = nullptr;
-  Status s = FindTable(file_number, file_size, &cache_handle);
-  if (!s.ok()) return s;
-  auto* table = static_cast<const Table*>(cache_->Value(cache_handle));
+namespace {
+
+// Raises *covering_seq for table's range tombstones covering internal_key, then looks it up.
+Status GetFromTable(const Table* table, const TableReadOptions& options,
+                    std::string_view internal_key, KeyValueCallback handle, const Comparator* ucmp,
+                    uint64_t* covering_seq) {
   if (covering_seq != nullptr && internal_key.size() >= 8) {
     const std::string_view user_key = ExtractUserKey(internal_key);
     const uint64_t read_seq = ExtractTag(internal_key) >> 8;
@@ -80,9 +78,32 @@ Status TableCache::Get(const TableReadOptions& options, uint64_t file_number, ui
       }
     }
   }
-  s = table->InternalGet(options, internal_key, handle);
+  return table->InternalGet(options, internal_key, handle);
+}
+
+}  // namespace
+
+Status TableCache::Get(const TableReadOptions& options, uint64_t file_number, uint64_t file_size,
+                       std::string_view internal_key, KeyValueCallback handle,
+                       const Comparator* ucmp, uint64_t* covering_seq) {
+  Cache::Handle* cache_handle = nullptr;
+  Status s = FindTable(file_number, file_size, &cache_handle);
+  if (!s.ok()) return s;
+  s = GetFromTable(static_cast<const Table*>(cache_->Value(cache_handle)), options, internal_key,
+                   handle, ucmp, covering_seq);
   cache_->Release(cache_handle);
   return s;
+}
+
+Status TableCache::Pin(uint64_t file_number, uint64_t file_size, Cache::Handle** handle) {
+  return FindTable(file_number, file_size, handle);
+}
+
+Status TableCache::GetPinned(Cache::Handle* handle, const TableReadOptions& options,
+                             std::string_view internal_key, KeyValueCallback callback,
+                             const Comparator* ucmp, uint64_t* covering_seq) {
+  return GetFromTable(static_cast<const Table*>(cache_->Value(handle)), options, internal_key,
+                      callback, ucmp, covering_seq);
 }
 
 Status TableCache::GetRangeTombstones(uint64_t file_number, uint64_t file_size,

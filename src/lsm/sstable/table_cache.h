@@ -4,7 +4,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,9 +35,21 @@ class TableCache {
   // highest sequence (at or below internal_key's) of the table's range tombstones covering
   // internal_key's user key; ucmp compares user keys for that.
   Status Get(const TableReadOptions& options, uint64_t file_number, uint64_t file_size,
-             std::string_view internal_key,
-             const std::function<void(std::string_view, std::string_view)>& handle,
+             std::string_view internal_key, KeyValueCallback handle,
              const Comparator* ucmp = nullptr, uint64_t* covering_seq = nullptr);
+
+  // Pins table file_number open: on success *handle keeps it in the cache (and open) until
+  // passed to Release. For a reader that looks the same table up many times (a Version
+  // pinning its files) and would otherwise pay a cache lookup per call.
+  Status Pin(uint64_t file_number, uint64_t file_size, Cache::Handle** handle);
+  void Release(Cache::Handle* handle) { cache_->Release(handle); }
+  // Get on a table pinned by Pin (same contract as Get, without the cache lookup).
+  Status GetPinned(Cache::Handle* handle, const TableReadOptions& options,
+                   std::string_view internal_key, KeyValueCallback callback,
+                   const Comparator* ucmp = nullptr, uint64_t* covering_seq = nullptr);
+  // True when a reader may keep num_tables tables pinned: at most half of max_open_files, so
+  // pinned tables never crowd out the cache's own working set (pins are never evicted).
+  bool CanPin(size_t num_tables) const { return num_tables * 2 <= cache_->Capacity(); }
 
   // Appends the range tombstones of table file_number to *out.
   Status GetRangeTombstones(uint64_t file_number, uint64_t file_size,
@@ -53,7 +64,9 @@ class TableCache {
   // Verifies every block of table file_number (see Table::VerifyChecksums).
   Status VerifyTable(uint64_t file_number, uint64_t file_size, std::string* report);
 
-  // Drops the open table for file_number (called when the file is deleted).
+  // Drops the open table for file_number (called when the file is deleted). A table still
+  // pinned (Pin) stays open until its last Release; Versions pin only their own files, and a
+  // file is deleted only once no live Version holds it.
   void Evict(uint64_t file_number);
 
   Cache* cache() { return cache_.get(); }

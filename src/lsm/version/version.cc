@@ -4,6 +4,7 @@
 #include <cassert>
 
 #include "lsm/base/filename.h"
+#include "lsm/sstable/table_cache.h"
 #include "lsm/version/level_iterator.h"
 #include "lsm/version/version_set.h"
 
@@ -72,8 +73,26 @@ int64_t TotalFileSize(const std::vector<FileMetaData*>& files) {
   return sum;
 }
 
+struct Version::PinnedTables {
+  // One slot per file of each level (none when the version does not pin); a slot holds the
+  // table cache handle pinning that file's table, or null until a Get first opens it.
+  std::unique_ptr<std::atomic<Cache::Handle*>[]> slots[kNumLevels];
+  bool enabled = false;
+};
+
 Version::~Version() {
   assert(refs_ == 0);
+  if (PinnedTables* pins = pinned_.load(std::memory_order_acquire)) {
+    if (pins->enabled) {
+      for (int level = 0; level < kNumLevels; level++) {
+        for (size_t i = 0; i < files_[level].size(); i++) {
+          Cache::Handle* h = pins->slots[level][i].load(std::memory_order_acquire);
+          if (h != nullptr) vset_->table_cache()->Release(h);
+        }
+      }
+    }
+    delete pins;
+  }
   prev_->next_ = next_;
   next_->prev_ = prev_;
   for (auto& level_files : files_) {
@@ -85,6 +104,48 @@ Version::~Version() {
 }
 
 void Version::Ref() { ++refs_; }
+
+std::atomic<Cache::Handle*>* Version::PinSlot(int level, size_t index) {
+  PinnedTables* pins = pinned_.load(std::memory_order_acquire);
+  if (pins == nullptr) {
+    size_t total = 0;
+    for (const auto& level_files : files_) total += level_files.size();
+    auto fresh = std::make_unique<PinnedTables>();
+    fresh->enabled = vset_->table_cache()->CanPin(total);
+    if (fresh->enabled) {
+      for (int l = 0; l < kNumLevels; l++) {
+        // Value-initialized: every slot starts null.
+        fresh->slots[l].reset(new std::atomic<Cache::Handle*>[files_[l].size()]());
+      }
+    }
+    // Readers may race to build it; one wins and the others use the winner's.
+    if (pinned_.compare_exchange_strong(pins, fresh.get(), std::memory_order_acq_rel)) {
+      pins = fresh.release();
+    }
+  }
+  return pins->enabled ? &pins->slots[level][index] : nullptr;
+}
+
+Status Version::TableGet(const TableReadOptions& options, int level, size_t index,
+                         const FileMetaData* f, std::string_view ikey, KeyValueCallback callback,
+                         const Comparator* ucmp, uint64_t* covering_seq) {
+  TableCache* table_cache = vset_->table_cache();
+  if (std::atomic<Cache::Handle*>* slot = PinSlot(level, index)) {
+    Cache::Handle* handle = slot->load(std::memory_order_acquire);
+    // A table that cannot be opened is not pinned: the plain Get below reports the error.
+    if (handle == nullptr && table_cache->Pin(f->number, f->file_size, &handle).ok()) {
+      Cache::Handle* expected = nullptr;
+      if (!slot->compare_exchange_strong(expected, handle, std::memory_order_acq_rel)) {
+        table_cache->Release(handle);  // another reader pinned it first
+        handle = expected;
+      }
+    }
+    if (handle != nullptr) {
+      return table_cache->GetPinned(handle, options, ikey, callback, ucmp, covering_seq);
+    }
+  }
+  return table_cache->Get(options, f->number, f->file_size, ikey, callback, ucmp, covering_seq);
+}
 
 void Version::Unref() {
   assert(this != &vset_->dummy_versions_);
@@ -104,11 +165,12 @@ Status Version::Get(const TableReadOptions& options, const LookupKey& key, std::
   // Files are searched newest data first, so every entry found later is older than it.
   uint64_t covering_seq = 0;
   // Looks user_key up in one file; kNotInFile lets the search continue in older data.
-  auto search = [&](const FileMetaData* f, State* state) -> Status {
+  auto search = [&](int level, size_t index, State* state) -> Status {
+    const FileMetaData* f = files_[level][index];
     *state = State::kNotInFile;
     SequenceNumber found_seq = 0;
-    Status s = vset_->table_cache()->Get(
-        options, f->number, f->file_size, ikey,
+    Status s = TableGet(
+        options, level, index, f, ikey,
         [&](std::string_view found_key, std::string_view found_value) {
           ParsedInternalKey parsed;
           if (!ParseInternalKey(found_key, &parsed)) {
@@ -143,9 +205,9 @@ Status Version::Get(const TableReadOptions& options, const LookupKey& key, std::
     return s;
   };
   // Returns true when the search is over (with *result set).
-  auto done = [&](const FileMetaData* f, Status* result) -> bool {
+  auto done = [&](int level, size_t index, Status* result) -> bool {
     State state;
-    *result = search(f, &state);
+    *result = search(level, index, &state);
     if (!result->ok()) return true;
     switch (state) {
       case State::kNotInFile:
@@ -161,19 +223,31 @@ Status Version::Get(const TableReadOptions& options, const LookupKey& key, std::
   };
 
   // L0 files may overlap each other: check each one holding the key, newest (highest number)
-  // first, since a newer file's entry shadows an older one's.
-  std::vector<FileMetaData*> l0;
-  for (FileMetaData* f : files_[0]) {
+  // first, since a newer file's entry shadows an older one's. L0 is short (a few files; the
+  // write stall bounds it), so the candidates are sorted in a stack array; a longer L0 takes
+  // a heap vector.
+  constexpr size_t kStackFiles = 32;
+  uint32_t stack_l0[kStackFiles];  // indexes into files_[0]
+  std::vector<uint32_t> heap_l0;
+  uint32_t* l0 = stack_l0;
+  const std::vector<FileMetaData*>& level0 = files_[0];
+  if (level0.size() > kStackFiles) {
+    heap_l0.resize(level0.size());
+    l0 = heap_l0.data();
+  }
+  size_t num_l0 = 0;
+  for (size_t i = 0; i < level0.size(); i++) {
+    const FileMetaData* f = level0[i];
     if (ucmp->Compare(user_key, f->smallest.user_key()) >= 0 &&
         ucmp->Compare(user_key, f->largest.user_key()) <= 0) {
-      l0.push_back(f);
+      l0[num_l0++] = static_cast<uint32_t>(i);
     }
   }
-  std::sort(l0.begin(), l0.end(),
-            [](const FileMetaData* a, const FileMetaData* b) { return a->number > b->number; });
+  std::sort(l0, l0 + num_l0,
+            [&](uint32_t a, uint32_t b) { return level0[a]->number > level0[b]->number; });
   Status result;
-  for (const FileMetaData* f : l0) {
-    if (done(f, &result)) return result;
+  for (size_t i = 0; i < num_l0; i++) {
+    if (done(0, l0[i], &result)) return result;
   }
 
   // Deeper levels are disjoint: at most one file per level can hold the key.
@@ -184,7 +258,7 @@ Status Version::Get(const TableReadOptions& options, const LookupKey& key, std::
     if (index >= files.size()) continue;
     const FileMetaData* f = files[index];
     if (ucmp->Compare(user_key, f->smallest.user_key()) < 0) continue;  // falls between files
-    if (done(f, &result)) return result;
+    if (done(level, index, &result)) return result;
   }
   return Status::NotFound("key not found");
 }

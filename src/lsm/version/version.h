@@ -8,8 +8,11 @@
 // - Get, AddIterators, OverlapInLevel, GetOverlappingInputs, PickLevelForMemTableOutput,
 //   NumFiles, files, DebugString only read immutable state: they may run without the DB mutex
 //   as long as the caller holds a reference on the Version.
+// - Get keeps the tables it opens pinned in the table cache (set up with atomics, so
+//   concurrent Gets may race safely) until the Version is destroyed.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,6 +23,8 @@
 #include "lsm/base/dbformat.h"
 #include "lsm/base/iterator.h"
 #include "lsm/base/range_tombstone.h"
+#include "lsm/cache/cache.h"
+#include "lsm/sstable/table.h"
 #include "lsm/sstable/table_options.h"
 #include "lsm/version/version_edit.h"
 
@@ -112,12 +117,25 @@ class Version {
   explicit Version(VersionSet* vset) : vset_(vset), next_(this), prev_(this) {}
   ~Version();
 
+  // The open tables of this version's files, pinned in the table cache on a Get's first
+  // visit, so later lookups skip the table cache's hashing and locking. Built on first use
+  // (the file lists are final by then); with no slots when the version has too many files
+  // to keep open (TableCache::CanPin).
+  struct PinnedTables;
+  // The slot for files_[level][index], or null when this version does not pin.
+  std::atomic<Cache::Handle*>* PinSlot(int level, size_t index);
+  // TableCache::Get on files_[level][index] (f), through its pinned table when possible.
+  Status TableGet(const TableReadOptions& options, int level, size_t index, const FileMetaData* f,
+                  std::string_view ikey, KeyValueCallback callback, const Comparator* ucmp,
+                  uint64_t* covering_seq);
+
   VersionSet* vset_;
   Version* next_;  // in VersionSet's circular list of live versions
   Version* prev_;
   int refs_ = 0;
 
   std::vector<FileMetaData*> files_[kNumLevels];
+  std::atomic<PinnedTables*> pinned_{nullptr};
 
   double compaction_score_ = -1;
   int compaction_level_ = -1;

@@ -285,6 +285,71 @@ TEST(TableTest, BlockCache) {
   EXPECT_EQ(reads1, src->reads());
 }
 
+// Point lookups through every way a block can be held: index pinned or in the block cache,
+// data blocks cached, read without filling the cache, or read with no cache at all. Each
+// must find the same entries, and leave no cache entry pinned (the cache can drop all).
+TEST(TableTest, InternalGetThroughEveryBlockSource) {
+  Random rnd(12);
+  const KVMap kvs = MakeData(&rnd, 3000);
+  for (int mode = 0; mode < 4; mode++) {
+    SCOPED_TRACE("mode " + std::to_string(mode));
+    auto cache = NewLRUCache(1 << 20, /*shard_bits=*/0);  // one shard: one eviction sweep
+    TableOptions options;
+    options.block_size = 512;
+    options.block_cache = mode == 3 ? nullptr : cache.get();
+    options.pin_index_and_filter = mode != 1;
+    std::string contents = sst_test::BuildTableContents(options, kvs);
+    auto source = std::make_unique<sst_test::StringSource>(contents);
+    sst_test::StringSource* src = source.get();
+    std::unique_ptr<Table> table;
+    ASSERT_TRUE(Table::Open(options, std::move(source), contents.size(), "g.sst", &table).ok());
+    TableReadOptions ro;
+    ro.fill_cache = mode != 2;
+    ro.verify_checksums = true;
+    for (int i = 0; i < 6000; i += 5) {
+      const std::string key = NumberKey(i);
+      std::string found_key, found_value;
+      int calls = 0;
+      // Captures more than std::function keeps inline: KeyValueCallback must not care.
+      Status s = table->InternalGet(ro, key, [&](std::string_view k, std::string_view v) {
+        calls++;
+        found_key = k;
+        found_value = v;
+      });
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      // A present key is found; an absent one may yield the next entry of its block.
+      auto it = kvs.lower_bound(key);
+      if (it != kvs.end() && it->first == key) {
+        ASSERT_EQ(1, calls);
+      }
+      if (calls > 0) {
+        ASSERT_NE(kvs.end(), it);
+        EXPECT_EQ(it->first, found_key);
+        EXPECT_EQ(it->second, found_value);
+      }
+    }
+    if (mode == 2) {
+      EXPECT_EQ(0u, cache->TotalCharge());  // nothing kept
+    }
+    if (mode == 0) {
+      // Every block is cached now: looking everything up again reads nothing.
+      const int reads = src->reads();
+      for (int i = 0; i < 6000; i += 5) {
+        ASSERT_TRUE(
+            table->InternalGet(ro, NumberKey(i), [](std::string_view, std::string_view) {}).ok());
+      }
+      EXPECT_EQ(reads, src->reads());
+    }
+    // All handles were released: an entry larger than the cache evicts every unpinned
+    // entry, so only a leaked pin would keep its charge.
+    table.reset();
+    if (mode != 3) {
+      cache->Release(cache->Insert("big", nullptr, size_t{1} << 21, nullptr));
+      EXPECT_EQ(size_t{1} << 21, cache->TotalCharge());
+    }
+  }
+}
+
 TEST(TableTest, TwoTablesShareACacheWithoutMixingBlocks) {
   auto cache = NewLRUCache(1 << 20);
   TableOptions options;

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "lsm/base/merging_iterator.h"
 #include "unit/lsm/version/version_test_util.h"
 
@@ -224,13 +227,64 @@ TEST_F(VersionTest, GetSearchesNewestL0FileFirstThenDeeperLevels) {
 
 TEST_F(VersionTest, GetReportsUnreadableTables) {
   AddTable(1, 20, {{"a", 1, kTypeValue, "x"}, {"c", 1, kTypeValue, "y"}});
-  ASSERT_EQ(Get("a"), "x");
+  // Lost before any Get opened it (a version keeps the tables its Gets opened: see
+  // VersionKeepsTablesItReadOpen).
   table_cache_->Evict(20);
   ASSERT_TRUE(options_.env->RemoveFile(TableFileName(dir_.path(), 20)).ok());
   std::string r = Get("b");
   EXPECT_NE(r, "NOT_FOUND");
   EXPECT_NE(r.find("000020.sst"), std::string::npos) << r;
   EXPECT_EQ(Get("z"), "NOT_FOUND");  // outside every file: no read at all
+}
+
+// A version pins the tables its Gets open (when it has few enough files), so later Gets skip
+// the table cache: dropping the table from the cache does not close it for that version.
+TEST_F(VersionTest, VersionKeepsTablesItReadOpen) {
+  AddTable(1, 20, {{"a", 1, kTypeValue, "x"}, {"c", 1, kTypeValue, "y"}});
+  table_cache_->Evict(20);
+  const uint64_t opens = table_cache_->TableOpens();
+  EXPECT_EQ(Get("a"), "x");
+  EXPECT_EQ(opens + 1, table_cache_->TableOpens());
+  table_cache_->Evict(20);
+  EXPECT_EQ(Get("c"), "y");
+  EXPECT_EQ(Get("b"), "NOT_FOUND");
+  EXPECT_EQ(opens + 1, table_cache_->TableOpens());  // pinned: not reopened
+  // A new version pins anew: with table 20 gone from the cache it opens it once more (and
+  // opens table 30 for its first Get).
+  AddTable(2, 30, {{"z", 1, kTypeValue, "zz"}});
+  EXPECT_EQ(Get("a"), "x");
+  EXPECT_EQ(opens + 2, table_cache_->TableOpens());
+  EXPECT_EQ(Get("z"), "zz");
+  EXPECT_EQ(opens + 3, table_cache_->TableOpens());
+}
+
+// Gets racing to pin the same tables of a fresh version each end up with a usable table and
+// no handle is pinned twice or lost (run under the sanitizers in CI).
+TEST_F(VersionTest, ConcurrentGetsSharePins) {
+  AddTable(0, 10, {{"a", 2, kTypeValue, "a0"}, {"m", 2, kTypeValue, "m0"}});
+  AddTable(1, 20, {{"a", 1, kTypeValue, "a1"}, {"k", 1, kTypeValue, "k1"}});
+  AddTable(2, 30, {{"x", 1, kTypeValue, "x2"}});
+  const uint64_t opens = table_cache_->TableOpens();
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; t++) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; i++) {
+        if (Get("a") != "a0" || Get("k") != "k1" || Get("x") != "x2" || Get("q") != "NOT_FOUND") {
+          wrong++;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(0, wrong.load());
+  // Threads that miss the table cache at the same moment may each open a table (the cache
+  // keeps one); after the race no Get opens anything.
+  EXPECT_LE(table_cache_->TableOpens(), opens + 3 * 4);
+  const uint64_t settled = table_cache_->TableOpens();
+  EXPECT_EQ(Get("a"), "a0");
+  EXPECT_EQ(Get("x"), "x2");
+  EXPECT_EQ(settled, table_cache_->TableOpens());
 }
 
 TEST_F(VersionTest, GetReportsMalformedInternalKeys) {
