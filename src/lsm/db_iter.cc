@@ -1,7 +1,35 @@
 #include "lsm/db_iter.h"
 
+#include <cstring>
+
 namespace jadedb::lsm {
 namespace {
+
+// A copy of a short key without std::string::assign's overhead: forward iteration copies the
+// current user key on every Next (the entry it points into moves), so this is on the hot path.
+class KeyBuffer {
+ public:
+  KeyBuffer() = default;
+  KeyBuffer(const KeyBuffer&) = delete;
+  KeyBuffer& operator=(const KeyBuffer&) = delete;
+  void Set(std::string_view k) {
+    if (k.size() <= sizeof(inline_)) {
+      if (!k.empty()) std::memcpy(inline_, k.data(), k.size());
+      data_ = inline_;
+    } else {
+      heap_.assign(k.data(), k.size());
+      data_ = heap_.data();
+    }
+    size_ = k.size();
+  }
+  std::string_view view() const { return std::string_view(data_, size_); }
+
+ private:
+  char inline_[64];
+  std::string heap_;
+  const char* data_ = inline_;
+  size_t size_ = 0;
+};
 
 // Invariants, as in LevelDB's DBIter:
 // - forward direction: iter_ is positioned at the newest visible entry of key(), so key() and
@@ -68,7 +96,9 @@ class DBIter final : public Iterator {
     saved_key_.clear();
     saved_value_.clear();
   }
-  void FindNextUserEntry(bool skipping, std::string* skip);
+  // Moves forward to the newest visible entry of a user key; when skipping, passes over the
+  // entries of user keys <= skip_.
+  void FindNextUserEntry(bool skipping);
   void FindPrevUserEntry();
   // Positions iter_ at the last entry whose user key is < (strict) or <= target, then scans
   // backwards for the newest visible entry.
@@ -83,13 +113,14 @@ class DBIter final : public Iterator {
   const RangeTombstoneFragments tombstones_;
 
   Status status_;
-  std::string saved_key_;    // reverse: current key; forward: key being skipped
+  std::string saved_key_;    // reverse: current key; forward: scratch
   std::string saved_value_;  // reverse: current value
+  KeyBuffer skip_;           // forward: the user key being skipped
   Direction direction_ = kForward;
   bool valid_ = false;
 };
 
-void DBIter::FindNextUserEntry(bool skipping, std::string* skip) {
+void DBIter::FindNextUserEntry(bool skipping) {
   // A hot key can have thousands of versions in a memtable; stepping over each costs a
   // comparison. After this many hidden versions in a row, seek past the key instead (as
   // RocksDB's max_sequential_skip_in_iterations does).
@@ -102,10 +133,10 @@ void DBIter::FindNextUserEntry(bool skipping, std::string* skip) {
       if (AtOrAfterUpper(ikey.user_key)) break;
       if (IsDeleted(ikey)) {
         // Every older entry of this key is hidden by the deletion.
-        skip->assign(ikey.user_key);
+        skip_.Set(ikey.user_key);
         skipping = true;
         hidden_run = 0;
-      } else if (!skipping || CompareUserKeys(ikey.user_key, *skip) > 0) {
+      } else if (!skipping || CompareUserKeys(ikey.user_key, skip_.view()) > 0) {
         valid_ = true;
         saved_key_.clear();
         return;
@@ -113,7 +144,7 @@ void DBIter::FindNextUserEntry(bool skipping, std::string* skip) {
         // (skip, sequence 0, lowest type) sorts after every entry of the skipped key.
         hidden_run = 0;
         std::string target;
-        AppendInternalKey(&target, ParsedInternalKey(*skip, 0, kTypeDeletion));
+        AppendInternalKey(&target, ParsedInternalKey(skip_.view(), 0, kTypeDeletion));
         iter_->Seek(target);
         continue;
       }
@@ -162,8 +193,8 @@ void DBIter::Next() {
   if (!valid_) return;
   if (direction_ == kReverse) {
     direction_ = kForward;
-    // iter_ is just before the entries of key(): step into them; saved_key_ holds key() so
-    // the skipping code below passes over them.
+    // iter_ is just before the entries of key(): step into them; skip_ gets key() so the
+    // skipping code below passes over them.
     if (!iter_->Valid()) {
       // Back onto the first entry of key(). (Not SeekToFirst: with a lower bound the sources
       // may hide entries before it, so "invalid" does not mean "before everything".)
@@ -174,15 +205,16 @@ void DBIter::Next() {
     } else {
       iter_->Next();
     }
+    skip_.Set(saved_key_);
   } else {
-    saved_key_.assign(ExtractUserKey(iter_->key()));
+    skip_.Set(ExtractUserKey(iter_->key()));
     iter_->Next();
   }
   if (!iter_->Valid()) {
     Invalidate();
     return;
   }
-  FindNextUserEntry(true, &saved_key_);
+  FindNextUserEntry(true);
 }
 
 void DBIter::Prev() {
@@ -211,7 +243,7 @@ void DBIter::Seek(std::string_view target) {
   AppendInternalKey(&saved_key_, ParsedInternalKey(target, sequence_, kValueTypeForSeek));
   iter_->Seek(saved_key_);
   if (iter_->Valid()) {
-    FindNextUserEntry(false, &saved_key_);
+    FindNextUserEntry(false);
   } else {
     Invalidate();
   }
@@ -226,7 +258,7 @@ void DBIter::SeekToFirst() {
   saved_value_.clear();
   iter_->SeekToFirst();
   if (iter_->Valid()) {
-    FindNextUserEntry(false, &saved_key_);
+    FindNextUserEntry(false);
   } else {
     Invalidate();
   }

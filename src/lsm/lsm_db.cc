@@ -145,6 +145,10 @@ LsmDB::~LsmDB() {
     logfile_->Close();  // hands buffered records to the OS; durability is per WriteOptions
   }
   std::lock_guard<std::mutex> lock(mutex_);  // Version/MemTable refcounts need the mutex
+  // No reader is left: drop the cached SuperVersions and the current one.
+  ScrapeSuperVersionSlots();
+  if (super_version_ != nullptr) UnrefSuperVersionLocked(super_version_);
+  super_version_ = nullptr;
   for (ImmutableMemTable& imm : imms_) imm.mem->Unref();
   imms_.clear();
   if (mem_ != nullptr) mem_->Unref();
@@ -164,6 +168,7 @@ Status LsmDB::Open() {
   bool save_manifest = false;
   Status s = Recover(lock, &edit, &save_manifest);
   if (!s.ok()) return s;
+  visible_sequence_.store(versions_->LastSequence(), std::memory_order_release);
 
   // Every open starts a fresh WAL: appending after a torn tail would bury new records
   // behind garbage.
@@ -201,6 +206,9 @@ Status LsmDB::ApplyEdit(std::unique_lock<std::mutex>& lock, VersionEdit* edit) {
   manifest_cv_.wait(lock, [this] { return !manifest_writing_; });
   manifest_writing_ = true;
   Status s = versions_->LogAndApply(edit, lock.mutex());
+  // Readers see the new Version (and the tables it no longer needs become deletable once
+  // the old SuperVersion goes). Recovery applies edits before the memtable exists.
+  if (mem_ != nullptr) InstallSuperVersion();
   manifest_writing_ = false;
   manifest_cv_.notify_all();
   return s;

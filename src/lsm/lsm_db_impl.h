@@ -120,16 +120,62 @@ class LsmDB final : public DB {
   Status SwitchMemTable(std::unique_lock<std::mutex>& lock);
 
   // --- read path (lsm_read.cc) ---
-  // What a read holds while it runs without the mutex: the memtables and the Version at one
-  // sequence. Acquire/Release take the mutex.
-  struct ReadRefs {
-    SequenceNumber sequence = 0;
+  // A SuperVersion is one consistent set of read sources: the memtable, the immutable
+  // memtables and the current Version, each referenced by it. InstallSuperVersion builds a new
+  // one (under mutex_) whenever mem_, imms_ or the current Version change. Readers take one
+  // without mutex_: each thread borrows the one cached in its slot of sv_slots_ when still
+  // current (two atomic exchanges and no shared counter), and otherwise takes a reference
+  // under mutex_ once and caches it. A slot holding a SuperVersion owns one reference to it;
+  // kSuperVersionInUse marks a slot whose SuperVersion a reader borrowed. Installing swaps
+  // every slot to null and drops the references found; a reader whose slot was emptied while
+  // it borrowed keeps (and later drops) that reference itself.
+  struct SuperVersion {
     MemTable* mem = nullptr;
     std::vector<MemTable*> imms;  // newest first
     Version* current = nullptr;
+    bool imms_have_range_tombstones = false;
+    uint64_t number = 0;
+    std::atomic<int64_t> refs{1};
+    // The range tombstones of every table of current, loaded by the first unbounded iterator
+    // (so later iterators skip a table-cache lookup per table). Written once under
+    // table_tombstones_mu before table_tombstones_loaded is set; read-only after.
+    std::mutex table_tombstones_mu;
+    std::atomic<bool> table_tombstones_loaded{false};
+    std::vector<RangeTombstone> table_tombstones;
+  };
+  static constexpr size_t kSuperVersionSlots = 32;
+  struct alignas(64) SuperVersionSlot {
+    std::atomic<SuperVersion*> sv{nullptr};
+  };
+  // Requires mutex_, with mem_ set: makes a SuperVersion of the current state current.
+  void InstallSuperVersion();
+  // A SuperVersion current at the call, usable until ReleaseSuperVersion(sv, *slot).
+  SuperVersion* AcquireSuperVersion(size_t* slot);
+  void ReleaseSuperVersion(SuperVersion* sv, size_t slot);
+  // Drops one reference; without mutex_ (takes it when this was the last one).
+  void UnrefSuperVersion(SuperVersion* sv);
+  // Requires mutex_: drops one reference, deleting sv when it was the last.
+  void UnrefSuperVersionLocked(SuperVersion* sv);
+  // Requires mutex_: unrefs sv's sources and deletes it (its count reached zero).
+  void DeleteSuperVersionLocked(SuperVersion* sv);
+  // Requires mutex_: empties every slot (dropping the slots' references).
+  void ScrapeSuperVersionSlots();
+
+  // What a read holds while it runs without the mutex: a SuperVersion and the read's
+  // sequence.
+  struct ReadRefs {
+    SequenceNumber sequence = 0;
+    SuperVersion* sv = nullptr;
+    size_t slot = 0;
   };
   void AcquireReadRefs(const ReadOptions& options, ReadRefs* refs);
   void ReleaseReadRefs(ReadRefs* refs);
+  // The memtables' range tombstones visible at refs.sequence (usually none: then no work).
+  RangeTombstoneFragments MemTableTombstones(const ReadRefs& refs) const;
+  // Appends the range tombstones of sv's tables that may matter to an iterator with
+  // options' bounds to *out.
+  Status AddTableTombstones(const ReadOptions& options, const TableReadOptions& topt,
+                            SuperVersion* sv, std::vector<RangeTombstone>* out);
   // Point lookup in refs. mem_tombstones: the memtables' range tombstones visible at the
   // read's sequence (built once per read, or per MultiGet).
   Status GetFromRefs(const ReadOptions& options, const ReadRefs& refs,
@@ -236,7 +282,16 @@ class LsmDB final : public DB {
   std::condition_variable manifest_cv_;    // signalled when a manifest write finishes
   std::atomic<bool> shutting_down_{false};
 
+  // The newest published sequence (LastSequence), readable without mutex_: stored (release)
+  // after the entries up to it are in the memtable.
+  std::atomic<SequenceNumber> visible_sequence_{0};
+  // Per-thread caches of the current SuperVersion (see AcquireSuperVersion).
+  std::unique_ptr<SuperVersionSlot[]> sv_slots_{new SuperVersionSlot[kSuperVersionSlots]};
+  // Number of the current SuperVersion; a cached one with another number is stale.
+  std::atomic<uint64_t> super_version_number_{0};
+
   // Guarded by mutex_.
+  SuperVersion* super_version_ = nullptr;  // holds one reference
   MemTable* mem_ = nullptr;
   std::deque<ImmutableMemTable> imms_;  // oldest first
   std::atomic<bool> has_imm_{false};

@@ -80,6 +80,7 @@ Status LsmDB::FlushOldestImmutable(std::unique_lock<std::mutex>& lock) {
   if (!s.ok()) return s;
   imms_.pop_front();
   has_imm_.store(!imms_.empty(), std::memory_order_release);
+  InstallSuperVersion();  // readers stop looking at the flushed memtable
   imm.mem->Unref();
   flush_count_++;
   background_cv_.notify_all();  // writers may be waiting for a free memtable slot

@@ -1,7 +1,8 @@
 // The read path: point lookups, MultiGet and iterators over the memtables and the current
-// Version, as of a sequence number. The mutex is held only to take references. Range
-// tombstones are applied here: a lookup stops at the first source (newest first) whose
-// tombstones cover the key, since every older source holds only older entries.
+// Version, as of a sequence number, through a SuperVersion (lsm_super_version.cc), so a read
+// usually takes no mutex at all. Range tombstones are applied here: a lookup stops at the
+// first source (newest first) whose tombstones cover the key, since every older source holds
+// only older entries.
 #include <algorithm>
 #include <numeric>
 #include <vector>
@@ -24,30 +25,28 @@ TableReadOptions ToTableReadOptions(const ReadOptions& options, bool paranoid) {
 }  // namespace
 
 void LsmDB::AcquireReadRefs(const ReadOptions& options, ReadRefs* refs) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  refs->sv = AcquireSuperVersion(&refs->slot);
+  // Read after the SuperVersion (see lsm_super_version.cc): its sources hold every entry
+  // visible at this sequence that a newer Version might have compacted away.
   refs->sequence = options.snapshot != nullptr
                        ? static_cast<const SnapshotImpl*>(options.snapshot)->sequence()
-                       : versions_->LastSequence();
-  refs->mem = mem_;
-  refs->mem->Ref();
-  refs->imms.clear();
-  refs->imms.reserve(imms_.size());
-  for (auto it = imms_.rbegin(); it != imms_.rend(); ++it) {
-    refs->imms.push_back(it->mem);
-    it->mem->Ref();
-  }
-  refs->current = versions_->current();
-  refs->current->Ref();
+                       : visible_sequence_.load(std::memory_order_acquire);
 }
 
 void LsmDB::ReleaseReadRefs(ReadRefs* refs) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  refs->mem->Unref();
-  for (MemTable* imm : refs->imms) imm->Unref();
-  refs->current->Unref();
-  refs->mem = nullptr;
-  refs->imms.clear();
-  refs->current = nullptr;
+  ReleaseSuperVersion(refs->sv, refs->slot);
+  refs->sv = nullptr;
+}
+
+RangeTombstoneFragments LsmDB::MemTableTombstones(const ReadRefs& refs) const {
+  // A tombstone at or below refs.sequence was added before the sequence was published, so
+  // the flag (acquire) shows it; the immutable memtables' flags are fixed.
+  const SuperVersion* sv = refs.sv;
+  if (!sv->imms_have_range_tombstones && !sv->mem->HasRangeTombstones()) return {};
+  std::vector<RangeTombstone> all;
+  sv->mem->GetRangeTombstones(&all);
+  for (MemTable* imm : sv->imms) imm->GetRangeTombstones(&all);
+  return RangeTombstoneFragments(internal_comparator_.user_comparator(), all, refs.sequence);
 }
 
 Status LsmDB::GetFromRefs(const ReadOptions& options, const ReadRefs& refs,
@@ -56,12 +55,13 @@ Status LsmDB::GetFromRefs(const ReadOptions& options, const ReadRefs& refs,
   LookupKey lkey(key, refs.sequence);
   // Memtable tombstones are all newer than anything in the tables, and a tombstone in a
   // memtable is newer than the entries of older memtables: the highest covering one decides.
-  const SequenceNumber covering = mem_tombstones.MaxCoveringSeq(key);
+  const SequenceNumber covering = mem_tombstones.empty() ? 0 : mem_tombstones.MaxCoveringSeq(key);
   Status s;
   SequenceNumber found_seq = 0;
-  bool done = refs.mem->Get(lkey, value, &s, &found_seq, is_pointer);
-  for (size_t i = 0; !done && i < refs.imms.size(); i++) {
-    done = refs.imms[i]->Get(lkey, value, &s, &found_seq, is_pointer);
+  const SuperVersion* sv = refs.sv;
+  bool done = sv->mem->Get(lkey, value, &s, &found_seq, is_pointer);
+  for (size_t i = 0; !done && i < sv->imms.size(); i++) {
+    done = sv->imms[i]->Get(lkey, value, &s, &found_seq, is_pointer);
   }
   if (done) {
     if (s.ok() && found_seq < covering) {
@@ -71,26 +71,14 @@ Status LsmDB::GetFromRefs(const ReadOptions& options, const ReadRefs& refs,
     return s;
   }
   if (covering > 0) return Status::NotFound("key deleted by a range deletion");
-  return refs.current->Get(ToTableReadOptions(options, options_.paranoid_checks), lkey, value,
-                           is_pointer);
-}
-
-// Builds the fragments of the memtables' tombstones visible at refs.sequence.
-static RangeTombstoneFragments MemTombstones(const Comparator* ucmp, MemTable* mem,
-                                             const std::vector<MemTable*>& imms,
-                                             SequenceNumber sequence) {
-  std::vector<RangeTombstone> all;
-  mem->GetRangeTombstones(&all);
-  for (MemTable* imm : imms) imm->GetRangeTombstones(&all);
-  return RangeTombstoneFragments(ucmp, all, sequence);
+  return sv->current->Get(ToTableReadOptions(options, options_.paranoid_checks), lkey, value,
+                          is_pointer);
 }
 
 Status LsmDB::Get(const ReadOptions& options, std::string_view key, std::string* value) {
   ReadRefs refs;
   AcquireReadRefs(options, &refs);
-  const RangeTombstoneFragments mem_tombstones =
-      MemTombstones(internal_comparator_.user_comparator(), refs.mem, refs.imms, refs.sequence);
-  Status s = GetAndResolve(options, refs, mem_tombstones, key, value);
+  Status s = GetAndResolve(options, refs, MemTableTombstones(refs), key, value);
   ReleaseReadRefs(&refs);
   return s;
 }
@@ -101,14 +89,13 @@ std::vector<Status> LsmDB::MultiGet(const ReadOptions& options,
   values->assign(keys.size(), std::string());
   std::vector<Status> statuses(keys.size());
   if (keys.empty()) return statuses;
-  // One reference acquisition (one mutex round trip) and one tombstone build for all keys;
-  // the keys are looked up in sorted order, so consecutive lookups touch neighbouring index
-  // entries, blocks and files (cache-friendly), and every key sees the same sequence.
+  // One reference acquisition and one tombstone build for all keys; the keys are looked up
+  // in sorted order, so consecutive lookups touch neighbouring index entries, blocks and
+  // files (cache-friendly), and every key sees the same sequence.
   ReadRefs refs;
   AcquireReadRefs(options, &refs);
   const Comparator* ucmp = internal_comparator_.user_comparator();
-  const RangeTombstoneFragments mem_tombstones =
-      MemTombstones(ucmp, refs.mem, refs.imms, refs.sequence);
+  const RangeTombstoneFragments mem_tombstones = MemTableTombstones(refs);
   std::vector<size_t> order(keys.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(),
@@ -127,37 +114,54 @@ std::vector<Status> LsmDB::MultiGet(const ReadOptions& options,
   return statuses;
 }
 
+Status LsmDB::AddTableTombstones(const ReadOptions& options, const TableReadOptions& topt,
+                                 SuperVersion* sv, std::vector<RangeTombstone>* out) {
+  if (!sv->table_tombstones_loaded.load(std::memory_order_acquire)) {
+    // A bounded iterator reads only the tables its bounds overlap (it must not open the
+    // others just to fill the cache).
+    if (options.lower_bound || options.upper_bound) {
+      return sv->current->AddRangeTombstones(topt, out);
+    }
+    std::lock_guard<std::mutex> lock(sv->table_tombstones_mu);
+    if (!sv->table_tombstones_loaded.load(std::memory_order_relaxed)) {
+      std::vector<RangeTombstone> all;
+      Status s = sv->current->AddRangeTombstones(topt, &all);
+      if (!s.ok()) return s;  // not cached: the next iterator tries again
+      sv->table_tombstones = std::move(all);
+      sv->table_tombstones_loaded.store(true, std::memory_order_release);
+    }
+  }
+  out->insert(out->end(), sv->table_tombstones.begin(), sv->table_tombstones.end());
+  return Status::OK();
+}
+
 std::unique_ptr<InternalIterator> LsmDB::NewInternalIterator(
     const ReadOptions& options, SequenceNumber* latest_snapshot,
     std::vector<RangeTombstone>* tombstones, Status* tombstone_status) {
-  std::vector<MemTable*> mems;
-  Version* current = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    *latest_snapshot = versions_->LastSequence();
-    mems.push_back(mem_);
-    for (auto it = imms_.rbegin(); it != imms_.rend(); ++it) mems.push_back(it->mem);
-    for (MemTable* m : mems) m->Ref();
-    current = versions_->current();
-    current->Ref();
-  }
+  size_t slot;
+  SuperVersion* sv = AcquireSuperVersion(&slot);
+  // The iterator outlives this call: it takes a reference of its own (the borrowed one
+  // keeps sv alive meanwhile).
+  sv->refs.fetch_add(1, std::memory_order_relaxed);
+  ReleaseSuperVersion(sv, slot);
+  *latest_snapshot = visible_sequence_.load(std::memory_order_acquire);
+
   std::vector<std::unique_ptr<InternalIterator>> children;
-  for (MemTable* m : mems) {
-    children.push_back(m->NewIterator());
-    if (tombstones != nullptr) m->GetRangeTombstones(tombstones);
+  children.reserve(1 + sv->imms.size() + sv->current->files(0).size() + kNumLevels);
+  children.push_back(sv->mem->NewIterator());
+  for (MemTable* imm : sv->imms) children.push_back(imm->NewIterator());
+  if (tombstones != nullptr) {
+    sv->mem->GetRangeTombstones(tombstones);
+    for (MemTable* imm : sv->imms) imm->GetRangeTombstones(tombstones);
   }
   TableReadOptions topt = ToTableReadOptions(options, options_.paranoid_checks);
   topt.lower_bound = options.lower_bound;
   topt.upper_bound = options.upper_bound;
-  current->AddIterators(topt, &children);
-  if (tombstones != nullptr) *tombstone_status = current->AddRangeTombstones(topt, tombstones);
+  sv->current->AddIterators(topt, &children);
+  if (tombstones != nullptr) *tombstone_status = AddTableTombstones(options, topt, sv, tombstones);
 
   auto merged = NewMergingIterator(&internal_comparator_, std::move(children));
-  merged->RegisterCleanup([this, mems, current] {
-    std::lock_guard<std::mutex> l(mutex_);
-    for (MemTable* m : mems) m->Unref();
-    current->Unref();
-  });
+  merged->RegisterCleanup([this, sv] { UnrefSuperVersion(sv); });
   return merged;
 }
 
@@ -167,9 +171,17 @@ std::unique_ptr<Iterator> LsmDB::NewIterator(const ReadOptions& options) {
   Status tombstone_status;
   // Pinned before the sources are referenced: every segment they point into stays readable.
   auto pinned = vlog_->Pin();
-  auto internal = vlog::NewResolvingIterator(
-      NewInternalIterator(options, &latest, &tombstones, &tombstone_status), std::move(pinned),
-      vlog_.get());
+  const bool no_segments = pinned->empty();
+  std::unique_ptr<InternalIterator> internal =
+      NewInternalIterator(options, &latest, &tombstones, &tombstone_status);
+  // Without value-log segments both before the sources were taken and after the sequence
+  // was read, no entry visible at the sequence holds a pointer (its value would have been
+  // appended before the sequence was published, into a segment that still exists); older
+  // pointers into segments GC deleted are shadowed and never shown. Then every step can
+  // skip the resolving layer (the common case: no value ever reached value_threshold).
+  if (!no_segments || !vlog_->Pin()->empty()) {
+    internal = vlog::NewResolvingIterator(std::move(internal), std::move(pinned), vlog_.get());
+  }
   const SequenceNumber sequence =
       options.snapshot != nullptr ? static_cast<const SnapshotImpl*>(options.snapshot)->sequence()
                                   : latest;

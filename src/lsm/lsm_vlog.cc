@@ -29,15 +29,6 @@ class RecordCollector final : public WriteBatch::Handler {
   std::vector<Op> ops;
 };
 
-RangeTombstoneFragments MemTombstonesOf(const Comparator* ucmp, MemTable* mem,
-                                        const std::vector<MemTable*>& imms,
-                                        SequenceNumber sequence) {
-  std::vector<RangeTombstone> all;
-  mem->GetRangeTombstones(&all);
-  for (MemTable* imm : imms) imm->GetRangeTombstones(&all);
-  return RangeTombstoneFragments(ucmp, all, sequence);
-}
-
 }  // namespace
 
 Status LsmDB::OpenValueLog(const std::vector<std::string>& names) {
@@ -157,8 +148,7 @@ Status LsmDB::GetAndResolve(const ReadOptions& options, const ReadRefs& refs,
   // entry (the rewrite or a user write) that fresh references see.
   ReadRefs fresh;
   AcquireReadRefs(options, &fresh);
-  const RangeTombstoneFragments tombstones = MemTombstonesOf(internal_comparator_.user_comparator(),
-                                                             fresh.mem, fresh.imms, fresh.sequence);
+  const RangeTombstoneFragments tombstones = MemTableTombstones(fresh);
   is_pointer = false;
   s = GetFromRefs(options, fresh, tombstones, key, value, &is_pointer);
   ReleaseReadRefs(&fresh);
@@ -172,8 +162,7 @@ Status LsmDB::GetAndResolve(const ReadOptions& options, const ReadRefs& refs,
 Status LsmDB::LookupRaw(std::string_view key, int* kind, std::string* raw) {
   ReadRefs refs;
   AcquireReadRefs(ReadOptions(), &refs);
-  const RangeTombstoneFragments tombstones =
-      MemTombstonesOf(internal_comparator_.user_comparator(), refs.mem, refs.imms, refs.sequence);
+  const RangeTombstoneFragments tombstones = MemTableTombstones(refs);
   bool is_pointer = false;
   Status s = GetFromRefs(ReadOptions(), refs, tombstones, key, raw, &is_pointer);
   ReleaseReadRefs(&refs);

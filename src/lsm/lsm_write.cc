@@ -82,7 +82,11 @@ Status LsmDB::WriteWithPrepare(const WriteOptions& options, WriteBatch* updates,
       RecordBackgroundError(status);
     }
     if (group == &tmp_batch_) tmp_batch_.Clear();
-    if (status.ok()) versions_->SetLastSequence(last_sequence);
+    if (status.ok()) {
+      versions_->SetLastSequence(last_sequence);
+      // Publishes the group to lock-free readers (after its memtable inserts).
+      visible_sequence_.store(last_sequence, std::memory_order_release);
+    }
   }
 
   while (true) {
@@ -212,6 +216,7 @@ Status LsmDB::SwitchMemTable(std::unique_lock<std::mutex>& lock) {
   log_ = std::move(new_log);
   mem_ = new MemTable(internal_comparator_);
   mem_->Ref();
+  InstallSuperVersion();
   MaybeScheduleFlush();
   return Status::OK();
 }
