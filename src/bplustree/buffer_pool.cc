@@ -73,15 +73,22 @@ class RwLatch {
   std::atomic<int32_t> writers_waiting_{0};
 };
 
-// One cached page. Fields below `latch` are guarded by the partition mutex; the page bytes
-// by the latch.
+// One cached page. Fields below `latch` are guarded by the partition mutex, except as noted;
+// the page bytes by the latch.
+//
+// pins and mapped are atomics so the hit path takes the partition mutex once, not three times:
+// pins only grow under the mutex (a lookup in the page table), but drop without it (Unpin);
+// the eviction scan reads them under the mutex, where a count of 0 cannot rise again. mapped
+// is written under the mutex and read without it by a holder of a pin, after the latch (a
+// loader that fails clears mapped before it unlatches, so the latch orders the two).
 struct Frame {
   char* data = nullptr;
   RwLatch latch;
   uint32_t partition = 0;
-  PageId page_id = kInvalidPageId;
-  bool mapped = false;  // in the partition's page table
-  int pins = 0;
+  PageId page_id = kInvalidPageId;  // fixed while pinned
+  std::atomic<bool> mapped{false};  // in the partition's page table
+  std::atomic<int> pins{0};
+  bool in_free = false;  // in the partition's free_frames (guarded by the mutex)
   // Midpoint LRU.
   Frame* prev = nullptr;
   Frame* next = nullptr;
@@ -145,8 +152,19 @@ struct FrameList {
 struct BufferPool::Partition {
   std::mutex mu;
   std::unordered_map<PageId, Frame*> table;
-  std::vector<Frame*> free_frames;
+  std::vector<Frame*> free_frames;  // use PushFree / PopFree
   FrameList young, old;
+
+  void PushFree(Frame* f) {
+    f->in_free = true;
+    free_frames.push_back(f);
+  }
+  Frame* PopFree() {
+    Frame* f = free_frames.back();
+    free_frames.pop_back();
+    f->in_free = false;
+    return f;
+  }
   std::set<std::pair<Lsn, Frame*>> dirty;  // the flush list, oldest change first
 };
 
@@ -156,11 +174,20 @@ struct BufferPool::Impl {
   std::vector<std::unique_ptr<Partition>> parts;
   std::atomic<uint64_t> hits{0}, misses{0}, evictions{0}, flushes{0}, prefetches{0};
   std::mutex flush_mu;  // one flush batch at a time (the double-write file is shared)
+  // The first failed flush (guarded by flush_mu). Later flushes return it without writing:
+  // after a failed write or fsync the kernel may have dropped dirty data, so a retry that
+  // "succeeds" proves nothing, and the engine is read-only from then on anyway.
+  Status flush_error;
+  std::atomic<bool> flush_failed{false};  // flush_error is set (read by the flusher thread)
   std::function<void(PageId, Lsn)> before_write_hook;
   std::function<void(const Status&)> flush_error_handler;
 
   std::mutex bg_mu;
   std::condition_variable bg_cv;
+  // Wakes the flusher early: a foreground miss found the LRU tail of some partition mostly
+  // dirty (see RequestLruFlush).
+  std::condition_variable flush_cv;
+  std::atomic<bool> lru_flush_wanted{false};
   bool stop = false;
   std::thread flusher;
   std::vector<std::thread> prefetchers;
@@ -170,6 +197,12 @@ struct BufferPool::Impl {
 namespace {
 constexpr size_t kPrefetchQueueMax = 256;
 constexpr size_t kVictimScan = 128;
+// A miss that had to pass this many dirty frames at the LRU tail before a clean victim asks
+// the flusher to clean the tails (InnoDB's LRU flush by the page cleaner), so that later
+// misses find clean victims and do not write pages (and wait for three fsyncs) themselves.
+constexpr size_t kLruFlushTrigger = 16;
+// How deep into a partition's LRU tail the flusher looks for dirty pages.
+constexpr size_t kLruFlushScan = 256;
 // Below this many pages a partition does not keep the old/young ratio (InnoDB's
 // BUF_LRU_OLD_MIN_LEN): a nearly empty pool has nothing to protect.
 constexpr size_t kLruOldMinLen = 16;
@@ -264,7 +297,7 @@ BufferPool::BufferPool(const BPlusTreeOptions& options, uint32_t page_size, Page
     auto f = std::make_unique<Frame>();
     f->data = impl_->memory.get() + i * page_size;
     f->partition = static_cast<uint32_t>(i / per_part);
-    impl_->parts[f->partition]->free_frames.push_back(f.get());
+    impl_->parts[f->partition]->PushFree(f.get());
     impl_->frames.push_back(std::move(f));
   }
 }
@@ -278,9 +311,18 @@ inline uint32_t PartitionOf(PageId id, size_t n) {
 }  // namespace
 
 void BufferPool::Unpin(Frame* f) {
+  // The last pin of a frame whose load failed (unmapped) returns it to the free list; any
+  // other unpin is one atomic decrement.
+  if (f->pins.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  if (f->mapped.load(std::memory_order_acquire)) return;
   Partition& p = *impl_->parts[f->partition];
   std::lock_guard<std::mutex> l(p.mu);
-  if (--f->pins == 0 && !f->mapped) p.free_frames.push_back(f);
+  // Recheck under the mutex: meanwhile an eviction may have reused the frame, or (tests)
+  // EvictAllClean put it on the free list.
+  if (f->pins.load(std::memory_order_relaxed) == 0 && !f->mapped.load(std::memory_order_relaxed) &&
+      !f->in_free) {
+    p.PushFree(f);
+  }
 }
 
 void BufferPool::ReleaseRead(Frame* f) {
@@ -306,7 +348,7 @@ Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, bool is_new,
     auto it = p.table.find(id);
     if (it != p.table.end()) {
       Frame* f = it->second;
-      f->pins++;
+      f->pins.fetch_add(1, std::memory_order_relaxed);
       impl_->hits++;
       // Touch: an old page is promoted only when accessed again after old_blocks_time.
       if (f->list == 2 && NowMicros() - f->first_access_us >= old_time_us) {
@@ -327,12 +369,9 @@ Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, bool is_new,
         Unpin(f);
         return Status::Busy("page " + std::to_string(id) + " is latched");
       }
-      bool still;
-      {
-        std::lock_guard<std::mutex> g(p.mu);
-        still = f->mapped && f->page_id == id;
-      }
-      if (still) {
+      // Our pin keeps the frame on page id; only a failed load (which unmaps it before
+      // unlatching) can have made it invalid.
+      if (f->mapped.load(std::memory_order_acquire)) {
         *out = f;
         return Status::OK();
       }
@@ -350,8 +389,7 @@ Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, bool is_new,
     Frame* f = nullptr;
     while (f == nullptr) {
       if (!p.free_frames.empty()) {
-        f = p.free_frames.back();
-        p.free_frames.pop_back();
+        f = p.PopFree();
         break;
       }
       Frame* clean = nullptr;
@@ -359,17 +397,23 @@ Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, bool is_new,
       size_t scanned = 0;
       for (FrameList* list : {&p.old, &p.young}) {
         for (Frame* c = list->tail; c && !clean && scanned < kVictimScan; c = c->prev, scanned++) {
-          if (c->pins > 0) continue;
-          if (!c->dirty)
+          if (c->pins.load(std::memory_order_relaxed) > 0) continue;
+          if (!c->dirty) {
             clean = c;
-          else if (dirty.size() < 32)
+          } else if (dirty.size() < kDoubleWriteBatchPages) {
+            // With no clean victim, the miss writes a whole double-write batch of dirty ones
+            // rather than a few: each batch costs three fsyncs (WAL up to the batch's LSNs,
+            // doublewrite.jdb, data files) whatever its size, and the pages written become
+            // the clean victims of the next misses.
             dirty.push_back(c);
+          }
         }
       }
+      if (dirty.size() >= kLruFlushTrigger) RequestLruFlush();
       if (clean) {
         (clean->list == 1 ? p.young : p.old).Remove(clean);
         p.table.erase(clean->page_id);
-        clean->mapped = false;
+        clean->mapped.store(false, std::memory_order_relaxed);
         impl_->evictions++;
         f = clean;
         break;
@@ -386,7 +430,7 @@ Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, bool is_new,
         if (p.table.count(id)) break;
         continue;
       }
-      for (Frame* d : dirty) d->pins++;
+      for (Frame* d : dirty) d->pins.fetch_add(1, std::memory_order_relaxed);
       l.unlock();
       Status s = FlushFrames(dirty);
       for (Frame* d : dirty) Unpin(d);
@@ -396,20 +440,20 @@ Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, bool is_new,
     }
     if (f == nullptr) continue;  // found in the table: retry as a hit
     if (p.table.count(id)) {
-      p.free_frames.push_back(f);
+      p.PushFree(f);
       continue;
     }
     // An unpinned frame is never latched, so this cannot fail; try_lock also keeps the
     // partition mutex -> latch order out of the lock graph (latches are taken before the
     // WAL and partition mutexes everywhere else).
     if (!f->latch.try_lock()) {
-      p.free_frames.push_back(f);
+      p.PushFree(f);
       continue;
     }
     impl_->misses++;
     f->page_id = id;
-    f->mapped = true;
-    f->pins = 1;
+    f->mapped.store(true, std::memory_order_relaxed);
+    f->pins.store(1, std::memory_order_relaxed);
     f->dirty = false;
     f->first_access_us = NowMicros();
     p.table[id] = f;
@@ -436,7 +480,7 @@ Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, bool is_new,
       {
         std::lock_guard<std::mutex> g(p.mu);
         p.table.erase(id);
-        f->mapped = false;
+        f->mapped.store(false, std::memory_order_release);
         (f->list == 1 ? p.young : p.old).Remove(f);
       }
       f->latch.unlock();
@@ -589,6 +633,7 @@ void BufferPool::MarkDirty(Frame* f, Lsn first_lsn, Lsn /*page_lsn*/) {
 // Writes the pinned frames that are dirty. Caller pins them; they stay pinned.
 Status BufferPool::FlushFrames(const std::vector<Frame*>& frames) {
   std::lock_guard<std::mutex> fl(impl_->flush_mu);
+  if (!impl_->flush_error.ok()) return impl_->flush_error;
   struct Copy {
     Frame* frame;
     PageId id;
@@ -642,6 +687,8 @@ Status BufferPool::FlushFrames(const std::vector<Frame*>& frames) {
     if (s.ok()) s = page_file_->Sync();
   }
   if (!s.ok()) {
+    impl_->flush_error = s;
+    impl_->flush_failed.store(true, std::memory_order_relaxed);
     if (impl_->flush_error_handler) impl_->flush_error_handler(s);
     return s;
   }
@@ -681,7 +728,7 @@ Status BufferPool::FlushDirty(Lsn up_to, size_t max_pages) {
       Partition& p = *impl_->parts[f->partition];
       std::lock_guard<std::mutex> l(p.mu);
       if (f->mapped && f->page_id == todo[j].second && f->dirty) {
-        f->pins++;
+        f->pins.fetch_add(1, std::memory_order_relaxed);
         chunk.push_back(f);
       }
     }
@@ -752,11 +799,11 @@ void BufferPool::EvictAllClean() {
     for (FrameList* list : {&part->old, &part->young}) {
       for (Frame* f = list->tail; f;) {
         Frame* prev = f->prev;
-        if (f->pins == 0 && !f->dirty) {
+        if (f->pins.load(std::memory_order_relaxed) == 0 && !f->dirty) {
           list->Remove(f);
           part->table.erase(f->page_id);
-          f->mapped = false;
-          part->free_frames.push_back(f);
+          f->mapped.store(false, std::memory_order_relaxed);
+          part->PushFree(f);
         }
         f = prev;
       }
@@ -764,19 +811,62 @@ void BufferPool::EvictAllClean() {
   }
 }
 
+void BufferPool::RequestLruFlush() {
+  // Only the first request until the flusher takes it notifies (a miss is a hot path).
+  if (!impl_->lru_flush_wanted.exchange(true, std::memory_order_relaxed)) {
+    impl_->flush_cv.notify_one();
+  }
+}
+
+Status BufferPool::FlushLruTails() {
+  for (auto& part : impl_->parts) {
+    std::vector<Frame*> batch;
+    {
+      std::lock_guard<std::mutex> l(part->mu);
+      size_t scanned = 0;
+      for (FrameList* list : {&part->old, &part->young}) {
+        for (Frame* c = list->tail;
+             c && scanned < kLruFlushScan && batch.size() < kDoubleWriteBatchPages;
+             c = c->prev, scanned++) {
+          if (c->dirty && c->pins.load(std::memory_order_relaxed) == 0) {
+            c->pins.fetch_add(1, std::memory_order_relaxed);
+            batch.push_back(c);
+          }
+        }
+      }
+    }
+    if (batch.empty()) continue;
+    Status s = FlushFrames(batch);
+    for (Frame* f : batch) Unpin(f);
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
 void BufferPool::StartBackground() {
   std::lock_guard<std::mutex> l(impl_->bg_mu);
   impl_->stop = false;
   if (options_.flusher_interval_ms > 0 && !impl_->flusher.joinable()) {
     impl_->flusher = std::thread([this] {
+      const auto interval = std::chrono::milliseconds(options_.flusher_interval_ms);
+      auto next_periodic = std::chrono::steady_clock::now() + interval;
       std::unique_lock<std::mutex> l(impl_->bg_mu);
       while (!impl_->stop) {
-        impl_->bg_cv.wait_for(l, std::chrono::milliseconds(options_.flusher_interval_ms));
+        impl_->flush_cv.wait_until(l, next_periodic, [&] {
+          return impl_->stop || impl_->lru_flush_wanted.load(std::memory_order_relaxed);
+        });
         if (impl_->stop) break;
+        const bool lru = impl_->lru_flush_wanted.exchange(false, std::memory_order_relaxed);
+        const bool periodic = std::chrono::steady_clock::now() >= next_periodic;
+        if (periodic) next_periodic = std::chrono::steady_clock::now() + interval;
+        // After a failure nothing is written any more (see flush_error): stop trying.
+        if (impl_->flush_failed.load(std::memory_order_relaxed)) continue;
         l.unlock();
         // A failure reaches the flush error handler (the engine's error state); the pages
         // stay dirty.
-        FlushDirty(UINT64_MAX, 1024);
+        Status s;
+        if (lru) s = FlushLruTails();
+        if (s.ok() && periodic) FlushDirty(UINT64_MAX, 1024);
         l.lock();
       }
     });
@@ -807,6 +897,7 @@ void BufferPool::StopBackground() {
     impl_->stop = true;
     impl_->prefetch_queue.clear();
     impl_->bg_cv.notify_all();
+    impl_->flush_cv.notify_all();
   }
   if (impl_->flusher.joinable()) impl_->flusher.join();
   for (auto& t : impl_->prefetchers) t.join();

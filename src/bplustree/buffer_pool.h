@@ -10,6 +10,10 @@
 // touched again lru_old_blocks_time_ms or more after its first access. A scan therefore only
 // recycles old-sublist frames and leaves the hot set alone.
 //
+// The background flusher writes the oldest dirty pages every flusher_interval_ms, and is
+// woken early to clean the LRU tails when misses start finding them dirty, so a foreground
+// miss rarely has to write pages itself (and wait for their fsyncs).
+//
 // Writing pages (flusher thread, eviction, checkpoint) obeys the WAL rule: the WAL is made
 // durable up to a page's LSN (Wal::FlushTo) before the page is written, and with double_write
 // on, the page goes to doublewrite.jdb (synced) before its in-place write.
@@ -176,6 +180,9 @@ class BufferPool {
   // Called with the Status of every failed page flush (WAL sync, double-write, page write or
   // data-file sync; from the flusher, an eviction or a checkpoint), outside partition mutexes.
   // The pages stay dirty; the storage engine turns the failure into its read-only error state.
+  // After the first failure the pool writes nothing more: every later flush (flusher,
+  // eviction of a dirty page, checkpoint, FlushAll) returns that first error, and the
+  // flusher thread stops trying.
   // Set before StartBackground.
   void SetFlushErrorHandler(std::function<void(const Status&)> handler);
   // Checks the structure of every page read from disk (after its checksum passed), so a page
@@ -200,6 +207,11 @@ class BufferPool {
   Status Fetch(PageId id, bool exclusive, bool try_latch, bool is_new, Frame** out);
   Status FillWriteGuard(PageId id, MiniTxn* mtr, PageWriteGuard* guard);
   Status FlushFrames(const std::vector<Frame*>& frames);
+  // Wakes the flusher to clean the LRU tails (no-op without a flusher thread).
+  void RequestLruFlush();
+  // Writes up to a double-write batch of unpinned dirty pages from the LRU tail of each
+  // partition (the next eviction victims), so foreground misses find clean frames.
+  Status FlushLruTails();
   static void Rebalance(Partition& p, uint32_t old_pct);
   void Unpin(Frame* frame);
   void ReleaseRead(Frame* frame);

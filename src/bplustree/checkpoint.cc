@@ -46,13 +46,20 @@ Status Checkpointer::Run() {
   const Lsn ckpt_lsn = recs[0].lsn;
   s = wal->FlushTo(ckpt_lsn);
   if (s.ok()) s = engine_->WriteMetaPage(ckpt_lsn, redo_start, state);
-  if (s.ok()) s = wal->RemoveSegmentsBefore(redo_start);
   if (!s.ok()) return s;
-  std::lock_guard<std::mutex> l(mu_);
-  checkpoints_++;
-  last_lsn_ = ckpt_lsn;
-  wal_bytes_at_last_ = wal->bytes_appended();
-  return Status::OK();
+  {
+    // The checkpoint is complete (durable meta page) whether or not old segments go now.
+    std::lock_guard<std::mutex> l(mu_);
+    checkpoints_++;
+    last_lsn_ = ckpt_lsn;
+    wal_bytes_at_last_ = wal->bytes_appended();
+  }
+  // A segment that cannot be deleted stays listed and is retried by the next checkpoint. It
+  // does not stop writes: the data is safe (the segment is older than the redo start) and
+  // only disk space is at stake, so the error is logged and returned to the caller.
+  s = wal->RemoveSegmentsBefore(redo_start);
+  if (!s.ok()) engine_->LogWarning("could not delete an old WAL segment: " + s.ToString());
+  return s;
 }
 
 void Checkpointer::Start() {
@@ -85,6 +92,9 @@ void Checkpointer::Loop() {
         (interval_ms_ > 0 && waited >= interval_ms_) || (wal_bytes_ > 0 && grown >= wal_bytes_);
     if (!due) continue;
     waited = 0;
+    // In the engine's error state (read-only) nothing may be written any more: a retry
+    // could only fail again or, after a failed fsync, pretend success.
+    if (!engine_->background_error().ok()) continue;
     l.unlock();
     Run();  // a failure is retried next time; the log keeps everything meanwhile
     l.lock();

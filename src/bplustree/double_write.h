@@ -46,6 +46,7 @@ class DoubleWrite {
   const std::string dir_;
   const uint32_t page_size_;
   std::string buf_;
+  std::unique_ptr<RandomRWFile> file_;  // doublewrite.jdb, opened by the first batch
   bool name_durable_ = false;  // SyncDir done since this object created or rewrote the file
 };
 

@@ -8,9 +8,9 @@ TreeIterator::TreeIterator(Tree* tree, const ReadOptions& options)
 void TreeIterator::Settle(Status s) {
   status_ = s;
   leaves_loaded_++;
-  valid_ = s.ok() && leaf_.id != kInvalidPageId && pos_ < leaf_.entries.size();
+  valid_ = s.ok() && leaf_.id != kInvalidPageId && pos_ < leaf_.size();
   if (!valid_) return;
-  const std::string& k = leaf_.entries[pos_].first;
+  const std::string_view k = leaf_.key(pos_);
   if ((upper_ && k >= *upper_) || (lower_ && k < *lower_)) valid_ = false;
 }
 
@@ -19,13 +19,19 @@ void TreeIterator::Forward(std::string_view target, bool exclusive) {
     target = *lower_;
     exclusive = false;
   }
-  Settle(tree_->SeekForward(target, exclusive, &leaf_, &pos_, &scan_));
+  // target may view this iterator's own leaf copy (Seek(key())), which the seek overwrites.
+  seek_key_.assign(target);
+  Settle(tree_->SeekForward(seek_key_, exclusive, &leaf_, &pos_, &scan_));
 }
 
 void TreeIterator::Backward(const std::string* target, bool exclusive) {
   if (upper_ && (target == nullptr || *target >= *upper_)) {
     target = &*upper_;
     exclusive = true;
+  }
+  if (target != nullptr) {
+    seek_key_.assign(*target);
+    target = &seek_key_;
   }
   Settle(tree_->SeekBackward(target, exclusive, &leaf_, &pos_, &scan_));
 }
@@ -41,9 +47,9 @@ void TreeIterator::SeekForPrev(std::string_view target) {
 
 void TreeIterator::Next() {
   if (!valid_) return;
-  if (pos_ + 1 < leaf_.entries.size()) {
+  if (pos_ + 1 < leaf_.size()) {
     pos_++;
-    valid_ = !(upper_ && leaf_.entries[pos_].first >= *upper_);
+    valid_ = !(upper_ && leaf_.key(pos_) >= *upper_);
     return;
   }
   Settle(tree_->StepForward(&leaf_, &pos_, &scan_));
@@ -53,7 +59,7 @@ void TreeIterator::Prev() {
   if (!valid_) return;
   if (pos_ > 0) {
     pos_--;
-    valid_ = !(lower_ && leaf_.entries[pos_].first < *lower_);
+    valid_ = !(lower_ && leaf_.key(pos_) < *lower_);
     return;
   }
   Settle(tree_->StepBackward(&leaf_, &pos_, &scan_));

@@ -30,8 +30,8 @@ class TreeIterator final : public Iterator {
   void SeekForPrev(std::string_view target) override;
   void Next() override;
   void Prev() override;
-  std::string_view key() const override { return leaf_.entries[pos_].first; }
-  std::string_view value() const override { return leaf_.entries[pos_].second; }
+  std::string_view key() const override { return leaf_.key(pos_); }
+  std::string_view value() const override { return leaf_.value(pos_); }
   Status status() const override { return status_; }
 
   // Leaves copied so far (tests).
@@ -46,6 +46,7 @@ class TreeIterator final : public Iterator {
   Tree* const tree_;
   std::optional<std::string> lower_, upper_;
   LeafSnapshot leaf_;
+  std::string seek_key_;  // the target of the current seek, owned (reused between seeks)
   size_t pos_ = 0;
   bool valid_ = false;
   Status status_;

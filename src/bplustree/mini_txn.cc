@@ -19,6 +19,7 @@ MiniTxn& MiniTxn::operator=(MiniTxn&& o) noexcept {
   id_ = o.id_;
   commit_lsn_ = o.commit_lsn_;
   pages_ = std::move(o.pages_);
+  slot_of_ = std::move(o.slot_of_);
   pending_free_ = std::move(o.pending_free_);
   allocated_ = std::move(o.allocated_);
   allocations_ = std::move(o.allocations_);
@@ -49,10 +50,25 @@ size_t MiniTxn::AddPage(Frame* frame, PageId id, char* data, size_t page_size) {
   e->before.reset(new char[page_size]);
   std::memcpy(e->before.get(), data, page_size);
   pages_.push_back(std::move(e));
-  return pages_.size() - 1;
+  const size_t slot = pages_.size() - 1;
+  if (pages_.size() > kLinearFindPages) {
+    if (slot_of_.empty()) {
+      // Later entries of a page id win: an earlier one was released before the page was
+      // fetched again.
+      for (size_t i = 0; i < pages_.size(); i++) slot_of_[pages_[i]->id] = i;
+    } else {
+      slot_of_[id] = slot;
+    }
+  }
+  return slot;
 }
 
 int MiniTxn::FindPage(PageId id) const {
+  if (!slot_of_.empty()) {
+    auto it = slot_of_.find(id);
+    if (it == slot_of_.end() || pages_[it->second]->frame == nullptr) return -1;
+    return static_cast<int>(it->second);
+  }
   for (size_t i = 0; i < pages_.size(); i++) {
     if (pages_[i]->frame != nullptr && pages_[i]->id == id) return static_cast<int>(i);
   }
@@ -108,6 +124,7 @@ void MiniTxn::ReleaseAll() {
 void MiniTxn::Reset() {
   engine_ = nullptr;
   pages_.clear();
+  slot_of_.clear();
   pending_free_.clear();
   allocated_.clear();
   allocations_.clear();

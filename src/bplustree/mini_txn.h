@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -90,6 +91,10 @@ class MiniTxn {
   uint64_t id_ = 0;
   Lsn commit_lsn_ = kInvalidLsn;
   std::vector<std::unique_ptr<PageEntry>> pages_;
+  // Page id -> its latest slot, built once an mtr holds more than kLinearFindPages pages (a
+  // large WriteBatch touches thousands; a linear FindPage per fetch made it quadratic).
+  static constexpr size_t kLinearFindPages = 16;
+  std::unordered_map<PageId, size_t> slot_of_;
   std::vector<PageId> pending_free_;
   std::vector<PageId> allocated_;
   std::vector<std::pair<PageId, uint64_t>> allocations_;  // (page, owner mtr) for kAllocPage

@@ -50,13 +50,19 @@ Status Node::Validate(std::string_view what) const {
   size_t slots_end = kHeaderSize + 2 * n;
   if (heap_top() > size_ || slots_end > heap_top()) return bad("slot array overlaps heap");
   size_t used = 0;
-  // Each cell's [start, end): cells must not overlap, since RemoveCell, InsertCell and
-  // Compact move and overwrite them as if every heap byte belonged to at most one cell.
-  std::vector<std::pair<size_t, size_t>> extents;
-  extents.reserve(n);
+  // Cells must not overlap, since RemoveCell, InsertCell and Compact move and overwrite them
+  // as if every heap byte belonged to at most one cell. Checked with one bit per heap byte
+  // (a page is read from disk on every buffer-pool miss, so this runs often: a bitmap is
+  // linear in the cell bytes and allocates nothing, unlike sorting the cell extents).
+  constexpr size_t kMaxWords = 65536 / 64;
+  uint64_t taken[kMaxWords];
+  if (size_ > 65536) return bad("node larger than 64 KiB");
+  const size_t heap = heap_top();
+  const size_t words = (size_ - heap + 63) / 64;
+  std::memset(taken, 0, words * sizeof(uint64_t));
   for (size_t i = 0; i < n; i++) {
     size_t off = slot(static_cast<int>(i));
-    if (off < heap_top() || off >= size_) return bad("cell offset out of range");
+    if (off < heap || off >= size_) return bad("cell offset out of range");
     const char* p = data_ + off + 1;
     const char* limit = data_ + size_;
     uint32_t klen, vlen;
@@ -73,11 +79,26 @@ Status Node::Validate(std::string_view what) const {
     if (kind == kInternalKind && vlen != 8) return bad("bad child pointer");
     const size_t cell_size = static_cast<size_t>(p - (data_ + off)) + klen + vlen;
     used += cell_size;
-    extents.emplace_back(off, off + cell_size);
-  }
-  std::sort(extents.begin(), extents.end());
-  for (size_t i = 1; i < extents.size(); i++) {
-    if (extents[i].first < extents[i - 1].second) return bad("cells overlap");
+    // Mark heap bytes [b, e] (relative to heap_top; cell_size >= 3) in the bitmap: a partial
+    // first and last word, whole words between.
+    const size_t b = off - heap, e = b + cell_size - 1;
+    const size_t w0 = b / 64, w1 = e / 64;
+    const uint64_t first = ~uint64_t{0} << (b % 64);
+    const uint64_t last = ~uint64_t{0} >> (63 - e % 64);
+    if (w0 == w1) {
+      const uint64_t m = first & last;
+      if (taken[w0] & m) return bad("cells overlap");
+      taken[w0] |= m;
+      continue;
+    }
+    uint64_t clash = (taken[w0] & first) | (taken[w1] & last);
+    taken[w0] |= first;
+    taken[w1] |= last;
+    for (size_t w = w0 + 1; w < w1; w++) {
+      clash |= taken[w];
+      taken[w] = ~uint64_t{0};
+    }
+    if (clash != 0) return bad("cells overlap");
   }
   if (used + frag() > size_ - heap_top()) return bad("cells overlap");
   return Status::OK();
@@ -147,6 +168,13 @@ std::string_view Node::Cell(int i) const {
 size_t Node::CellSize(int i) const { return Cell(i).size(); }
 
 int Node::Compare(int i, std::string_view target, const KeyLoader& loader, Status* s) const {
+  // Fast path for the usual cell (inline key, key and value lengths < 128: one-byte varints):
+  // every probe of every binary search on every level lands here.
+  const char* base = data_ + slot(i);
+  const auto klen = static_cast<uint8_t>(base[1]), vlen = static_cast<uint8_t>(base[2]);
+  if ((base[0] & kKeyOverflow) == 0 && klen < 128 && vlen < 128) {
+    return std::string_view(base + 3, klen).compare(target);
+  }
   if (!key_overflow(i)) return raw_key(i).compare(target);
   std::string_view prefix = KeyPrefix(i);
   // The full key is longer than its prefix, so a prefix mismatch decides alone.

@@ -76,6 +76,8 @@ class Node {
   OverflowRef ValueRef(int i) const;  // requires value_overflow(i)
   uint64_t child(int i) const;        // internal nodes
   void set_child(int i, uint64_t page);
+  // Decodes cell i's header once: flags and the raw (inline) key and value views.
+  void Parse(int i, uint8_t* flags, std::string_view* key, std::string_view* value) const;
   // The full key (loading it through loader when overflowed).
   Status FullKey(int i, const KeyLoader& loader, std::string* key) const;
   // Bytes the cell occupies (without its slot).
@@ -121,8 +123,6 @@ class Node {
   uint16_t frag() const;
   void set_frag(uint16_t v);
   void set_count(int n);
-  // Decodes cell i's header: key and value views.
-  void Parse(int i, uint8_t* flags, std::string_view* key, std::string_view* value) const;
 
   char* data_;
   size_t size_;

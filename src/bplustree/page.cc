@@ -1,5 +1,6 @@
 #include "bplustree/page.h"
 
+#include "bplustree/page_crc.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
 
@@ -41,7 +42,7 @@ uint32_t ComputePageChecksum(const char* data, size_t page_size) {
   uint32_t crc = crc32c::Extend(0, data, page_layout::kChecksum);
   const size_t after = page_layout::kChecksum + 4;
   const size_t trailer_crc = page_size - kPageTrailerSize + page_layout::kTrailerChecksum;
-  crc = crc32c::Extend(crc, data + after, trailer_crc - after);
+  crc = PageCrcExtend(crc, data + after, trailer_crc - after);
   return crc32c::Mask(crc);
 }
 

@@ -23,6 +23,17 @@ bool SnapshotIterator::InBounds(std::string_view k) const {
 
 void SnapshotIterator::FindForward(const std::string& floor, bool exclusive) {
   forward_ = true;
+  if (!overlay_->nonempty.load(std::memory_order_acquire)) {
+    // Nothing changed since creation: the tree alone decides.
+    while (raw_.Valid()) {
+      std::string_view k = raw_.key();
+      if (!(exclusive ? k <= floor : k < floor)) break;
+      raw_.Next();
+    }
+    from_raw_ = true;
+    valid_ = raw_.Valid();
+    return;
+  }
   std::lock_guard<std::mutex> l(overlay_->mu);
   auto& old = overlay_->old;
   // Raw keys the overlay knows about are decided by the overlay.
@@ -50,6 +61,16 @@ void SnapshotIterator::FindForward(const std::string& floor, bool exclusive) {
 
 void SnapshotIterator::FindBackward(const std::string* ceil, bool exclusive) {
   forward_ = false;
+  if (!overlay_->nonempty.load(std::memory_order_acquire)) {
+    while (raw_.Valid()) {
+      std::string_view k = raw_.key();
+      if (!(ceil != nullptr && (exclusive ? k >= *ceil : k > *ceil))) break;
+      raw_.Prev();
+    }
+    from_raw_ = true;
+    valid_ = raw_.Valid();
+    return;
+  }
   std::lock_guard<std::mutex> l(overlay_->mu);
   auto& old = overlay_->old;
   while (raw_.Valid()) {
@@ -88,8 +109,9 @@ void SnapshotIterator::SeekToFirst() {
 }
 
 void SnapshotIterator::Seek(std::string_view target) {
-  raw_.Seek(target);
+  // Copied first: target may view this iterator's current key, which the seek replaces.
   std::string floor(target);
+  raw_.Seek(floor);
   if (lower_ && floor < *lower_) floor = *lower_;
   FindForward(floor, false);
 }
@@ -100,8 +122,8 @@ void SnapshotIterator::SeekToLast() {
 }
 
 void SnapshotIterator::SeekForPrev(std::string_view target) {
-  raw_.SeekForPrev(target);
-  std::string ceil(target);
+  std::string ceil(target);  // copied first, as in Seek
+  raw_.SeekForPrev(ceil);
   if (upper_ && ceil >= *upper_) {
     FindBackward(&*upper_, true);
   } else {
@@ -111,19 +133,28 @@ void SnapshotIterator::SeekForPrev(std::string_view target) {
 
 void SnapshotIterator::Next() {
   if (!valid_) return;
-  std::string cur(key());
-  if (!forward_ || !from_raw_) {
-    // Realign the tree cursor just after cur.
-    raw_.Seek(cur);
+  cur_.assign(key());
+  if (forward_ && from_raw_) {
+    // The tree cursor is at cur: step it, then consult the overlay (after the read, see
+    // UndoOverlay::nonempty). With nothing recorded the tree's next key is the answer.
+    raw_.Next();
+    if (!overlay_->nonempty.load(std::memory_order_acquire)) {
+      valid_ = raw_.Valid();
+      return;
+    }
+    FindForward(cur_, true);
+    return;
   }
-  FindForward(cur, true);
+  // Realign the tree cursor just after cur.
+  raw_.Seek(cur_);
+  FindForward(cur_, true);
 }
 
 void SnapshotIterator::Prev() {
   if (!valid_) return;
-  std::string cur(key());
-  if (forward_ || !from_raw_) raw_.SeekForPrev(cur);
-  FindBackward(&cur, true);
+  cur_.assign(key());
+  if (forward_ || !from_raw_) raw_.SeekForPrev(cur_);
+  FindBackward(&cur_, true);
 }
 
 }  // namespace jadedb::bplustree

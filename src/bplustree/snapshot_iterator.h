@@ -14,6 +14,7 @@
 // iterator itself is used by one thread.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -30,11 +31,17 @@ struct UndoOverlay {
   std::mutex mu;
   // key -> value at the iterator's creation (nullopt: absent then).
   std::map<std::string, std::optional<std::string>, std::less<>> old;
+  // True once old has an entry. Set (release) before the writer changes the tree, so an
+  // iterator that reads a leaf and then sees it false (acquire) knows no key of that leaf
+  // copy has changed since creation, and may skip the mutex and the map (the common case:
+  // a scan with no concurrent writer).
+  std::atomic<bool> nonempty{false};
 
   // Records key's original state unless already recorded.
   void Record(const std::string& key, const std::optional<std::string>& value) {
     std::lock_guard<std::mutex> l(mu);
     old.emplace(key, value);
+    nonempty.store(true, std::memory_order_release);
   }
 };
 
@@ -71,6 +78,7 @@ class SnapshotIterator final : public Iterator {
   bool forward_ = true;
   bool from_raw_ = false;
   std::string key_, value_;
+  std::string cur_;  // Next/Prev scratch: the key being left (reused, no allocation per step)
 };
 
 }  // namespace jadedb::bplustree

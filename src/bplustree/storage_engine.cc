@@ -163,6 +163,10 @@ void StorageEngine::RecordBackgroundError(const Status& s) {
   Log(options_.info_log, "background error, writes stopped: %s", s.ToString().c_str());
 }
 
+void StorageEngine::LogWarning(const std::string& message) const {
+  Log(options_.info_log, "%s", message.c_str());
+}
+
 Status StorageEngine::SyncWal() { return wal_->Sync(); }
 
 MetaState StorageEngine::committed_meta() const {

@@ -92,6 +92,8 @@ class StorageEngine {
   Status background_error() const;
   // Keeps s (when not OK) unless an error is already kept; logs it.
   void RecordBackgroundError(const Status& s);
+  // Writes a line to the informational log (options.info_log; dropped when null).
+  void LogWarning(const std::string& message) const;
 
   // "bplustree.buffer-pool.hits" etc. False when name is unknown. See GetProperty in
   // storage_engine.cc for the list; "bplustree.stats" gives all of them, one per line.

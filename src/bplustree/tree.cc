@@ -169,29 +169,53 @@ Status Tree::CopyLeaf(const PageReadGuard& g, LeafSnapshot* leaf, Prefetcher::Sc
   if (v.type() != PageType::kLeaf) {
     return Status::Corruption("leaf link to a non-leaf page", PageName(g.id()));
   }
+  leaf->Clear();
   leaf->id = g.id();
   leaf->lsn = v.lsn();
   leaf->next = v.next();
   leaf->prev = v.prev();
-  leaf->entries.clear();
   Node n = NodeOf(g.data(), page_size_);
-  KeyLoader loader = ReadLoader();
-  leaf->entries.resize(n.count());
-  for (int i = 0; i < n.count(); i++) {
-    auto& [k, val] = leaf->entries[i];
-    Status s = n.FullKey(i, loader, &k);
-    if (s.ok() && n.value_overflow(i)) {
-      s = ReadOverflow(pool_, nullptr, n.ValueRef(i), &val);
-    } else if (s.ok()) {
-      val.assign(n.raw_value(i));
+  const int count = n.count();
+  leaf->Reserve(payload_size_, static_cast<size_t>(count));
+  std::string big_key, big_value;  // only for overflowed cells
+  for (int i = 0; i < count; i++) {
+    uint8_t flags;
+    std::string_view k, val;
+    n.Parse(i, &flags, &k, &val);
+    Status s;
+    if (flags & kKeyOverflow) {
+      s = n.FullKey(i, ReadLoader(), &big_key);
+      k = big_key;
+    }
+    if (s.ok() && (flags & kValueOverflow)) {
+      s = ReadOverflow(pool_, nullptr, n.ValueRef(i), &big_value);
+      val = big_value;
     }
     if (!s.ok()) return s;
+    leaf->Add(k, val);
   }
   if (prefetcher_ != nullptr && scan != nullptr) {
     prefetcher_->OnLeafAccess(scan, leaf->id, leaf->prev, leaf->next);
   }
   return Status::OK();
 }
+
+namespace {
+// First entry of leaf whose key is >= target (> target when exclusive).
+size_t LeafLowerBound(const LeafSnapshot& leaf, std::string_view target, bool exclusive) {
+  size_t lo = 0, hi = leaf.size();
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    const int c = leaf.key(mid).compare(target);
+    if (c < 0 || (exclusive && c == 0)) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+}  // namespace
 
 Status Tree::SeekForward(std::string_view target, bool exclusive, LeafSnapshot* leaf, size_t* pos,
                          Prefetcher::ScanState* scan) {
@@ -202,21 +226,13 @@ Status Tree::SeekForward(std::string_view target, bool exclusive, LeafSnapshot* 
     while (true) {
       s = CopyLeaf(g, leaf, scan);
       if (!s.ok()) return s;
-      auto& e = leaf->entries;
-      auto it =
-          exclusive
-              ? std::upper_bound(
-                    e.begin(), e.end(), target,
-                    [](std::string_view t, const auto& p) { return t < std::string_view(p.first); })
-              : std::lower_bound(e.begin(), e.end(), target, [](const auto& p, std::string_view t) {
-                  return std::string_view(p.first) < t;
-                });
-      if (it != e.end()) {
-        *pos = static_cast<size_t>(it - e.begin());
+      const size_t at = LeafLowerBound(*leaf, target, exclusive);
+      if (at < leaf->size()) {
+        *pos = at;
         return Status::OK();
       }
       if (leaf->next == kInvalidPageId) {
-        *leaf = LeafSnapshot();
+        leaf->Clear();
         return Status::OK();
       }
       PageReadGuard c;
@@ -238,24 +254,15 @@ Status Tree::SeekBackward(const std::string* target, bool exclusive, LeafSnapsho
     while (true) {
       s = CopyLeaf(g, leaf, scan);
       if (!s.ok()) return s;
-      auto& e = leaf->entries;
-      size_t n = e.size();
-      if (target != nullptr) {
-        // Entries before the first key > target (>= target when exclusive).
-        auto it =
-            exclusive
-                ? std::lower_bound(e.begin(), e.end(), *target,
-                                   [](const auto& p, const std::string& t) { return p.first < t; })
-                : std::upper_bound(e.begin(), e.end(), *target,
-                                   [](const std::string& t, const auto& p) { return t < p.first; });
-        n = static_cast<size_t>(it - e.begin());
-      }
+      size_t n = leaf->size();
+      // Entries before the first key > target (>= target when exclusive).
+      if (target != nullptr) n = LeafLowerBound(*leaf, *target, !exclusive);
       if (n > 0) {
         *pos = n - 1;
         return Status::OK();
       }
       if (leaf->prev == kInvalidPageId) {
-        *leaf = LeafSnapshot();
+        leaf->Clear();
         return Status::OK();
       }
       PageReadGuard c;
@@ -282,7 +289,7 @@ Status Tree::WalkLink(PageReadGuard* g, int dir, LeafSnapshot* leaf, size_t* pos
     PageView v = g->view();
     const PageId neighbour = dir > 0 ? v.next() : v.prev();
     if (neighbour == kInvalidPageId) {
-      *leaf = LeafSnapshot();
+      leaf->Clear();
       return Status::OK();
     }
     PageReadGuard c;
@@ -291,15 +298,15 @@ Status Tree::WalkLink(PageReadGuard* g, int dir, LeafSnapshot* leaf, size_t* pos
     *g = std::move(c);
     s = CopyLeaf(*g, leaf, scan);
     if (!s.ok()) return s;
-    if (!leaf->entries.empty()) {
-      *pos = dir > 0 ? 0 : leaf->entries.size() - 1;
+    if (!leaf->empty()) {
+      *pos = dir > 0 ? 0 : leaf->size() - 1;
       return Status::OK();
     }
   }
 }
 
 Status Tree::StepForward(LeafSnapshot* leaf, size_t* pos, Prefetcher::ScanState* scan) {
-  std::string last = leaf->entries.back().first;
+  std::string last(leaf->key(leaf->size() - 1));
   PageReadGuard g;
   if (LatchUnchangedLeaf(*leaf, &g)) {
     Status s = WalkLink(&g, +1, leaf, pos, scan);
@@ -310,7 +317,7 @@ Status Tree::StepForward(LeafSnapshot* leaf, size_t* pos, Prefetcher::ScanState*
 }
 
 Status Tree::StepBackward(LeafSnapshot* leaf, size_t* pos, Prefetcher::ScanState* scan) {
-  std::string first = leaf->entries.front().first;
+  std::string first(leaf->key(0));
   PageReadGuard g;
   if (LatchUnchangedLeaf(*leaf, &g)) {
     Status s = WalkLink(&g, -1, leaf, pos, scan);

@@ -39,14 +39,52 @@ namespace jadedb::bplustree {
 
 class AdaptiveHashIndex;
 
-// A copy of one leaf's entries (overflow values resolved), made under the leaf's latch so an
-// iterator can move without holding latches.
+// A copy of one leaf's entries (overflow keys and values resolved), made under the leaf's latch
+// so an iterator can move without holding latches. The bytes live in one arena and an index
+// of offsets, both reused from leaf to leaf, so copying a leaf allocates nothing once warm
+// (a string pair per entry cost two heap allocations each, as 16-byte keys exceed SSO).
 struct LeafSnapshot {
   PageId id = kInvalidPageId;
   Lsn lsn = kInvalidLsn;
   PageId next = kInvalidPageId;
   PageId prev = kInvalidPageId;
-  std::vector<std::pair<std::string, std::string>> entries;
+
+  size_t size() const { return index_.size(); }
+  bool empty() const { return index_.empty(); }
+  std::string_view key(size_t i) const {
+    return std::string_view(arena_.data() + index_[i].key_off, index_[i].key_len);
+  }
+  std::string_view value(size_t i) const {
+    const Entry& e = index_[i];
+    return std::string_view(arena_.data() + e.key_off + e.key_len, e.value_len);
+  }
+  // Drops the entries (keeping the memory) and the ids.
+  void Clear() {
+    id = kInvalidPageId;
+    lsn = kInvalidLsn;
+    next = prev = kInvalidPageId;
+    arena_.clear();
+    index_.clear();
+  }
+  void Add(std::string_view k, std::string_view v) {
+    index_.push_back(
+        {arena_.size(), static_cast<uint32_t>(k.size()), static_cast<uint32_t>(v.size())});
+    arena_.append(k);
+    arena_.append(v);
+  }
+  void Reserve(size_t bytes, size_t entries) {
+    arena_.reserve(bytes);
+    index_.reserve(entries);
+  }
+
+ private:
+  struct Entry {
+    size_t key_off;
+    uint32_t key_len;
+    uint32_t value_len;
+  };
+  std::string arena_;
+  std::vector<Entry> index_;
 };
 
 struct TreeStats {

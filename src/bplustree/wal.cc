@@ -173,18 +173,27 @@ size_t Wal::segment_count() const {
 
 Status Wal::RemoveSegmentsBefore(Lsn lsn) {
   std::vector<uint64_t> doomed;
+  std::vector<Lsn> doomed_first;
   {
     std::lock_guard<std::mutex> l(mu_);
     for (auto it = segments_.begin(); it != segments_.end();) {
       auto next = std::next(it);
       if (next == segments_.end() || it->first == segment_number_ || next->second > lsn) break;
       doomed.push_back(it->first);
+      doomed_first.push_back(it->second);
       it = segments_.erase(it);
     }
   }
-  for (uint64_t n : doomed) {
-    Status s = env_->RemoveFile(dir_ + "/" + SegmentName(n));
-    if (!s.ok()) return s;
+  for (size_t i = 0; i < doomed.size(); i++) {
+    Status s = env_->RemoveFile(dir_ + "/" + SegmentName(doomed[i]));
+    if (!s.ok() && env_->FileExists(dir_ + "/" + SegmentName(doomed[i]))) {
+      // Keep the segments not deleted on the books, so the next checkpoint tries again
+      // instead of leaking them on disk forever. Nothing is lost meanwhile: they hold only
+      // records older than the redo start, which recovery skips.
+      std::lock_guard<std::mutex> l(mu_);
+      for (size_t j = i; j < doomed.size(); j++) segments_.emplace(doomed[j], doomed_first[j]);
+      return s;
+    }
   }
   return Status::OK();
 }

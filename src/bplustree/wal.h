@@ -62,7 +62,9 @@ class Wal {
   uint64_t bytes_appended() const;
   uint64_t syncs() const;
 
-  // Deletes segments all of whose records have LSN < lsn (never the current one).
+  // Deletes segments all of whose records have LSN < lsn (never the current one). When a
+  // deletion fails, that segment and the later doomed ones stay listed (a later call retries)
+  // and the error is returned.
   Status RemoveSegmentsBefore(Lsn lsn);
   size_t segment_count() const;
 

@@ -203,5 +203,59 @@ TEST(BufferPoolTest, ConcurrentReadersAndWriters) {
   EXPECT_EQ(sum, 100 * kPages);
 }
 
+// Misses that find the LRU tail dirty wake the flusher, which writes the tail pages in the
+// background (the periodic flush never fires here), so foreground misses find clean victims.
+TEST(BufferPoolTest, FlusherCleansTheLruTailsWhenMissesFindThemDirty) {
+  jadedb::test::TempDir dir;
+  BPlusTreeOptions o = SmallOptions();
+  o.flusher_interval_ms = 3'600'000;
+  std::unique_ptr<StorageEngine> e;
+  ASSERT_TRUE(StorageEngine::Open(o, dir.path(), &e).ok());
+  const std::thread::id me = std::this_thread::get_id();
+  std::atomic<int> background_writes{0}, foreground_writes{0};
+  e->buffer_pool()->SetBeforeWriteHook([&](PageId, Lsn) {
+    (std::this_thread::get_id() == me ? foreground_writes : background_writes)++;
+  });
+  // 64 frames; keep dirtying new pages so the tails fill with dirty pages.
+  std::vector<PageId> ids = test::AllocatePages(e.get(), 300);
+  for (int round = 0; round < 3; round++) {
+    for (size_t i = 0; i < ids.size(); i++) {
+      ASSERT_TRUE(test::WriteSlot(e.get(), ids[i], 2, i + round, false).ok());
+    }
+  }
+  EXPECT_GT(background_writes.load(), 0);
+  e->buffer_pool()->SetBeforeWriteHook(nullptr);
+  for (size_t i = 0; i < ids.size(); i += 37) EXPECT_EQ(test::ReadSlot(e.get(), ids[i], 2), i + 2);
+}
+
+// After a failed page flush nothing is written again: not by the flusher thread (it used to
+// retry every interval, forever), not by FlushAll, which returns the first error.
+TEST(BufferPoolTest, NoFlushRetriesAfterAFailure) {
+  jadedb::test::TempDir dir;
+  test::FaultyEnv env;
+  BPlusTreeOptions o = SmallOptions(&env);
+  o.flusher_interval_ms = 5;
+  std::unique_ptr<StorageEngine> e;
+  ASSERT_TRUE(StorageEngine::Open(o, dir.path(), &e).ok());
+  std::vector<PageId> ids = test::AllocatePages(e.get(), 4);
+  env.fail_page_writes = true;
+  for (int i = 0; i < 4; i++) ASSERT_TRUE(test::WriteSlot(e.get(), ids[i], 1, 100 + i, true).ok());
+  for (int i = 0; i < 400 && e->background_error().ok(); i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(e->background_error().IsIOError()) << e->background_error().ToString();
+  const int attempts = env.page_write_attempts;
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // ~20 flusher rounds
+  EXPECT_EQ(env.page_write_attempts, attempts);
+  EXPECT_TRUE(e->buffer_pool()->FlushAll().IsIOError());
+  EXPECT_EQ(env.page_write_attempts, attempts);
+  // Reads still work from the pool.
+  EXPECT_EQ(test::ReadSlot(e.get(), ids[2], 1), 102u);
+  env.fail_page_writes = false;
+  e.reset();  // Close writes nothing in the error state; recovery replays the WAL
+  ASSERT_TRUE(StorageEngine::Open(o, dir.path(), &e).ok());
+  for (int i = 0; i < 4; i++) EXPECT_EQ(test::ReadSlot(e.get(), ids[i], 1), 100u + i);
+}
+
 }  // namespace
 }  // namespace jadedb::bplustree

@@ -71,5 +71,59 @@ TEST(CheckpointTest, FuzzyCheckpointWhileWritersRun) {
   }
 }
 
+// A segment whose deletion fails stays listed and on disk, and the next checkpoint deletes it
+// (it used to be dropped from the list at once, so it stayed on disk for good).
+TEST(CheckpointTest, FailedSegmentDeletionIsRetriedByTheNextCheckpoint) {
+  jadedb::test::TempDir dir;
+  test::FaultyEnv env;
+  BPlusTreeOptions o = SmallOptions(&env);
+  o.wal_segment_bytes = 2048;
+  std::unique_ptr<StorageEngine> e;
+  ASSERT_TRUE(StorageEngine::Open(o, dir.path(), &e).ok());
+  std::vector<PageId> ids = test::AllocatePages(e.get(), 10);
+  for (int i = 0; i < 200; i++) {
+    ASSERT_TRUE(test::WriteSlot(e.get(), ids[i % 10], i % 7, i, false).ok());
+  }
+  ASSERT_TRUE(e->SyncWal().ok());
+  const size_t segments = e->wal()->segment_count();
+  ASSERT_GT(segments, 3u);
+  auto files_on_disk = [&] {
+    std::vector<std::string> names;
+    EXPECT_TRUE(Env::Default()->GetChildren(dir.path(), &names).ok());
+    size_t n = 0;
+    for (const std::string& name : names) n += name.rfind("wal-", 0) == 0;
+    return n;
+  };
+  env.fail_removes = true;
+  EXPECT_TRUE(e->Checkpoint().IsIOError());
+  EXPECT_EQ(e->wal()->segment_count(), segments);
+  EXPECT_EQ(files_on_disk(), segments);
+  // Not the read-only state: only disk space is at stake.
+  EXPECT_TRUE(e->background_error().ok());
+  EXPECT_TRUE(test::WriteSlot(e.get(), ids[0], 0, 7, true).ok());
+  env.fail_removes = false;
+  ASSERT_TRUE(e->Checkpoint().ok());
+  EXPECT_LE(e->wal()->segment_count(), 2u);
+  EXPECT_EQ(files_on_disk(), e->wal()->segment_count());
+}
+
+// In the read-only error state the checkpoint thread writes nothing more (it used to log a
+// checkpoint record and try the meta page every interval, forever).
+TEST(CheckpointTest, CheckpointThreadStopsInTheErrorState) {
+  jadedb::test::TempDir dir;
+  BPlusTreeOptions o = SmallOptions();
+  o.checkpoint_interval_ms = 1;  // due at every poll
+  std::unique_ptr<StorageEngine> e;
+  ASSERT_TRUE(StorageEngine::Open(o, dir.path(), &e).ok());
+  std::vector<PageId> ids = test::AllocatePages(e.get(), 2);
+  ASSERT_TRUE(e->Checkpoint().ok());
+  e->RecordBackgroundError(Status::IOError("injected"));
+  const uint64_t bytes = e->wal()->bytes_appended();
+  const uint64_t checkpoints = e->checkpointer()->checkpoints();
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));  // > 3 polls of 200 ms
+  EXPECT_EQ(e->wal()->bytes_appended(), bytes);
+  EXPECT_EQ(e->checkpointer()->checkpoints(), checkpoints);
+}
+
 }  // namespace
 }  // namespace jadedb::bplustree

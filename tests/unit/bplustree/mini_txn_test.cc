@@ -110,6 +110,48 @@ TEST(MiniTxnTest, UnmodifiedPagesAreReleasedEarlyModifiedOnesAtCommit) {
   EXPECT_TRUE(try_read(ids[1]));
 }
 
+// An mtr holding many pages finds them through its index (a large WriteBatch): every page is
+// found, an unmodified page released early is not, and a page fetched again after its
+// release is found in its new slot and committed with its change.
+TEST(MiniTxnTest, FindsPagesOfLargeMtrsIncludingRefetchedOnes) {
+  jadedb::test::TempDir dir;
+  std::unique_ptr<StorageEngine> e;
+  ASSERT_TRUE(StorageEngine::Open(SmallOptions(), dir.path(), &e).ok());
+  constexpr int kPages = 40;  // well past the linear-search limit
+  std::vector<PageId> ids = AllocatePages(e.get(), kPages);
+  MiniTxn m = e->Begin();
+  {
+    PageWriteGuard untouched;
+    ASSERT_TRUE(e->buffer_pool()->FetchWrite(ids[0], &m, &untouched).ok());
+    untouched.Release();  // unmodified: released now
+  }
+  EXPECT_EQ(m.FindPage(ids[0]), -1);
+  for (int i = 1; i < kPages; i++) {
+    PageWriteGuard g;
+    ASSERT_TRUE(e->buffer_pool()->FetchWrite(ids[i], &m, &g).ok());
+    test::PutSlot(g.data(), 1, 100 + i);
+  }
+  for (int i = 1; i < kPages; i++) EXPECT_GE(m.FindPage(ids[i]), 0) << i;
+  EXPECT_EQ(m.FindPage(ids[0]), -1);
+  {
+    PageWriteGuard again;
+    ASSERT_TRUE(e->buffer_pool()->FetchWrite(ids[0], &m, &again).ok());
+    test::PutSlot(again.data(), 1, 100);
+  }
+  const int slot = m.FindPage(ids[0]);
+  ASSERT_GE(slot, 0);
+  EXPECT_EQ(m.entry(static_cast<size_t>(slot)).id, ids[0]);
+  EXPECT_NE(m.entry(static_cast<size_t>(slot)).frame, nullptr);
+  // Fetching a held page again returns the same latched page (no self-deadlock).
+  {
+    PageWriteGuard same;
+    ASSERT_TRUE(e->buffer_pool()->FetchWrite(ids[20], &m, &same).ok());
+    EXPECT_EQ(test::GetSlot(same.data(), 1), 120u);
+  }
+  ASSERT_TRUE(m.Commit(false).ok());
+  for (int i = 0; i < kPages; i++) EXPECT_EQ(ReadSlot(e.get(), ids[i], 1), 100u + i) << i;
+}
+
 TEST(MiniTxnTest, MovedMiniTxnKeepsItsGuards) {
   jadedb::test::TempDir dir;
   std::unique_ptr<StorageEngine> e;

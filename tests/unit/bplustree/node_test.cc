@@ -207,5 +207,37 @@ TEST(NodeValidateTest, DamagedNodesAreCorruption) {
   EXPECT_TRUE(Node(good.data(), good.size()).Validate("p1").ok());
 }
 
+// Two slots naming the same cell: the byte totals still add up (two equal cells' worth of
+// heap), so only the per-byte overlap check catches it.
+TEST(NodeValidateTest, OverlappingCellsAreCorruption) {
+  for (size_t size : {size_t{512}, size_t{16384 - 80}, size_t{65536 - 80}}) {
+    std::string buf(size, '\0');
+    Node::Init(buf.data(), buf.size(), /*leaf=*/true);
+    Node node(buf.data(), buf.size());
+    ASSERT_TRUE(node.InsertCell(0, Node::EncodeCell(0, "k1", std::string(70, 'x'))));
+    ASSERT_TRUE(node.InsertCell(1, Node::EncodeCell(0, "k2", std::string(70, 'y'))));
+    EXPECT_TRUE(node.Validate("p1").ok());
+    std::string good = buf;
+    // Slot 1 := slot 0.
+    buf[Node::kHeaderSize + 2] = buf[Node::kHeaderSize];
+    buf[Node::kHeaderSize + 3] = buf[Node::kHeaderSize + 1];
+    Status s = node.Validate("p1");
+    EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+    EXPECT_NE(s.ToString().find("overlap"), std::string::npos) << s.ToString();
+    // Slot 1 naming a small cell that starts inside cell 0's value bytes overlaps as well.
+    buf = good;
+    const uint16_t first =
+        static_cast<uint16_t>(static_cast<uint8_t>(good[Node::kHeaderSize]) |
+                              static_cast<uint8_t>(good[Node::kHeaderSize + 1]) << 8);
+    const uint16_t inside = static_cast<uint16_t>(first + 40);
+    buf[inside] = 0;      // flags
+    buf[inside + 1] = 1;  // key length 1
+    buf[inside + 2] = 1;  // value length 1
+    buf[Node::kHeaderSize + 2] = static_cast<char>(inside & 0xff);
+    buf[Node::kHeaderSize + 3] = static_cast<char>(inside >> 8);
+    EXPECT_TRUE(node.Validate("p1").IsCorruption());
+  }
+}
+
 }  // namespace
 }  // namespace jadedb::bplustree

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -11,6 +12,7 @@
 #include "bplustree/buffer_pool.h"
 #include "bplustree/mini_txn.h"
 #include "bplustree/storage_engine.h"
+#include "jadedb/env.h"
 #include "util/coding.h"
 
 namespace jadedb::bplustree::test {
@@ -74,5 +76,49 @@ inline Status WriteSlot(StorageEngine* e, PageId id, size_t slot, uint64_t v, bo
   g.Release();
   return m.Commit(sync);
 }
+
+// An Env over the real one whose page-file writes (RandomRWFile::Write) and file deletions
+// can be made to fail, counting the attempts.
+class FaultyEnv final : public EnvWrapper {
+ public:
+  FaultyEnv() : EnvWrapper(Env::Default()) {}
+  std::atomic<bool> fail_page_writes{false};
+  std::atomic<bool> fail_removes{false};
+  std::atomic<int> page_write_attempts{0};
+  std::atomic<int> remove_attempts{0};
+
+  Status NewRandomRWFile(const std::string& path, std::unique_ptr<RandomRWFile>* r) override {
+    std::unique_ptr<RandomRWFile> f;
+    Status s = target()->NewRandomRWFile(path, &f);
+    if (s.ok()) *r = std::make_unique<File>(this, std::move(f));
+    return s;
+  }
+  Status RemoveFile(const std::string& path) override {
+    remove_attempts++;
+    if (fail_removes) return Status::IOError("injected remove failure", path);
+    return target()->RemoveFile(path);
+  }
+
+ private:
+  class File final : public RandomRWFile {
+   public:
+    File(FaultyEnv* env, std::unique_ptr<RandomRWFile> f) : env_(env), f_(std::move(f)) {}
+    Status Read(uint64_t offset, size_t n, std::string_view* result, char* scratch) const override {
+      return f_->Read(offset, n, result, scratch);
+    }
+    Status Write(uint64_t offset, std::string_view data) override {
+      env_->page_write_attempts++;
+      if (env_->fail_page_writes) return Status::IOError("injected page write failure");
+      return f_->Write(offset, data);
+    }
+    Status Sync() override { return f_->Sync(); }
+    Status Close() override { return f_->Close(); }
+    Status GetSize(uint64_t* size) const override { return f_->GetSize(size); }
+
+   private:
+    FaultyEnv* const env_;
+    std::unique_ptr<RandomRWFile> f_;
+  };
+};
 
 }  // namespace jadedb::bplustree::test

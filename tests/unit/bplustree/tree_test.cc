@@ -77,8 +77,8 @@ class TreeTest : public testing::Test {
       size_t pos = 0;
       EXPECT_TRUE(tree_->SeekForward(last, !first, &leaf, &pos).ok());
       if (leaf.id == kInvalidPageId) break;
-      for (; pos < leaf.entries.size(); pos++) out.insert(leaf.entries[pos]);
-      last = leaf.entries.back().first;
+      for (; pos < leaf.size(); pos++) out.emplace(leaf.key(pos), leaf.value(pos));
+      last = leaf.key(leaf.size() - 1);
       first = false;
     }
     return out;
@@ -261,12 +261,12 @@ TEST_F(TreeTest, ReverseSeek) {
   size_t pos;
   std::string t = Key(1001);
   ASSERT_TRUE(tree_->SeekBackward(&t, false, &leaf, &pos).ok());
-  EXPECT_EQ(leaf.entries[pos].first, Key(1000));
+  EXPECT_EQ(leaf.key(pos), Key(1000));
   t = Key(1000);
   ASSERT_TRUE(tree_->SeekBackward(&t, true, &leaf, &pos).ok());
-  EXPECT_EQ(leaf.entries[pos].first, Key(998));
+  EXPECT_EQ(leaf.key(pos), Key(998));
   ASSERT_TRUE(tree_->SeekBackward(nullptr, false, &leaf, &pos).ok());
-  EXPECT_EQ(leaf.entries[pos].first, Key(1998));
+  EXPECT_EQ(leaf.key(pos), Key(1998));
   t = Key(0);
   ASSERT_TRUE(tree_->SeekBackward(&t, true, &leaf, &pos).ok());
   EXPECT_EQ(leaf.id, kInvalidPageId);
