@@ -33,7 +33,8 @@ void Set(CommandCall& c) {
   bool nx = false, xx = false, get = false, keepttl = false;
   int64_t expire_at = 0;
   bool has_expire = false;
-  const int64_t now = NowMs();
+  // Read the clock only for an expiry: a plain SET is the hot path.
+  const int64_t now = c.args.size() > 3 ? NowMs() : 0;
   for (size_t i = 3; i < c.args.size(); i++) {
     std::string_view a = c.args[i];
     if (EqualsNoCase(a, "NX") && !xx) {

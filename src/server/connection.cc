@@ -7,8 +7,9 @@ namespace jadedb::server {
 Connection::Connection(Server* server, asio::ip::tcp::socket socket, const RespLimits& limits)
     : server_(server),
       socket_(std::move(socket)),
+      group_(server->CommitGroupOf(socket_.get_executor().context())),
       parser_(limits),
-      dispatcher_(server, &client_, &out_) {
+      dispatcher_(server, &client_, &out_, group_) {
   client_.id = server->NextClientId();
   client_.created_ms = NowMs();
   std::error_code ec;
@@ -61,7 +62,7 @@ void Connection::Process() {
         break;
       case RespParser::Result::kError:
         // Framing is lost: answer what came before, then the error, then close.
-        dispatcher_.EndGroup();
+        dispatcher_.CommitNow();
         server_->stats()->protocol_errors.fetch_add(1, std::memory_order_relaxed);
         dispatcher_.writer()->Error("ERR " + parser_.error());
         close_after_write_ = true;
@@ -69,9 +70,18 @@ void Connection::Process() {
         break;
     }
   }
-  dispatcher_.EndGroup();
   parser_.Compact();
   if (client_.close_after_reply) close_after_write_ = true;
+  if (dispatcher_.EndRead()) return group_->Defer(shared_from_this());
+  Send();
+}
+
+void Connection::OnGroupCommitted() {
+  if (closed_) return;
+  Send();
+}
+
+void Connection::Send() {
   if (!out_.empty()) return Write();
   if (close_after_write_) return Close();
   Read();

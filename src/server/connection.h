@@ -1,8 +1,10 @@
 // Connection: one RESP client. Reads into the parser, runs every complete request of a read
-// in order (pipelining), commits the writes of that read as one group, then sends all replies
-// with one write. Only one socket operation is outstanding at a time and every handler runs
-// on the one I/O thread that runs the connection's io_context, so a connection never blocks
-// another: while it waits for a slow reader or an idle client, that thread serves the others.
+// in order (pipelining), then sends all replies with one write, once the writes they depend on
+// committed: when some are pending, the connection waits for its I/O thread's CommitGroup,
+// which commits the writes of every connection served in the same reactor round at once. Only
+// one socket operation is outstanding at a time and every handler runs on the one I/O thread
+// that runs the connection's io_context, so a connection never blocks another: while it waits
+// for a slow reader or an idle client, that thread serves the others.
 //
 // Thread safety: all members are touched only on the connection's I/O thread; Stop may be
 // called from any thread (it posts to that thread).
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "server/command.h"
+#include "server/commit_group.h"
 #include "server/dispatch.h"
 #include "server/resp/resp_parser.h"
 
@@ -28,6 +31,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ~Connection();
 
   void Start();
+  // From the CommitGroup: the writes this connection's replies waited for are resolved.
+  void OnGroupCommitted();
   // Graceful: an idle connection closes now; a busy one after sending its replies.
   void Stop();
 
@@ -37,6 +42,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void Read();
   void Process();
+  // Sends the replies (or closes, or reads on).
+  void Send();
   void Write();
   void Close();
 
@@ -47,6 +54,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Server* server_;
   asio::ip::tcp::socket socket_;
+  CommitGroup* group_;
   RespParser parser_;
   ClientState client_;
   std::string out_;

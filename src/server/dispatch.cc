@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "server/commit_group.h"
 #include "server/server.h"
 
 namespace jadedb::server {
@@ -29,27 +30,49 @@ void RunCommand(Server* server, const CommandSpec& spec, CommandCall& call,
   server->stats()->RecordCommand(spec.id, static_cast<uint64_t>(us), call.failed);
 }
 
-Dispatcher::Dispatcher(Server* server, ClientState* client, std::string* out)
-    : server_(server), client_(client), out_(out), writer_(out), wc_(server->keyspace()) {}
+Dispatcher::Dispatcher(Server* server, ClientState* client, std::string* out, CommitGroup* group)
+    : server_(server), client_(client), out_(out), writer_(out), group_(group), wc_(group->wc()) {}
+
+Dispatcher::~Dispatcher() {
+  if (member_) group_->Leave(this);
+}
+
+void Dispatcher::Join(size_t reply_start) {
+  member_ = true;
+  group_start_ = reply_start;
+  group_replies_ = 0;
+  group_->Join(this);
+}
+
+void Dispatcher::Resolve(const Status& s) {
+  member_ = false;
+  if (!s.ok()) FailGroup(s);
+  group_start_ = out_->size();
+  group_replies_ = 0;
+}
 
 void Dispatcher::FailGroup(const Status& s) {
   // Replace every reply since the group began: none of its writes is durable.
   out_->resize(group_start_);
   const std::string msg = "ERR write failed: " + s.ToString();
   for (size_t i = 0; i < group_replies_; i++) writer_.Error(msg);
-  group_start_ = out_->size();
-  group_replies_ = 0;
 }
 
-void Dispatcher::EndGroup() {
+void Dispatcher::CommitNow() {
   clock_valid_ = false;
-  Status s = wc_.Commit();
-  if (!s.ok()) {
-    FailGroup(s);
-  } else {
-    group_start_ = out_->size();
-    group_replies_ = 0;
-  }
+  wc_->Commit();  // resolves this dispatcher too, if a member
+}
+
+bool Dispatcher::EndRead() {
+  clock_valid_ = false;
+  if (!member_) return false;
+  if (wc_->pending()) return true;
+  // Nothing of the thread is uncommitted: every reply is final.
+  group_->Leave(this);
+  member_ = false;
+  group_start_ = out_->size();
+  group_replies_ = 0;
+  return false;
 }
 
 void Dispatcher::Execute(const std::vector<std::string_view>& args) {
@@ -57,9 +80,10 @@ void Dispatcher::Execute(const std::vector<std::string_view>& args) {
   const CommandSpec* spec = Find(args[0]);
   Reply(spec, args);
   group_replies_++;
-  if (force_end_ || wc_.pending_bytes() > kMaxPendingBytes) {
+  if (force_end_ || wc_->pending_bytes() > kMaxPendingBytes ||
+      wc_->pending_count() > wc_->keyspace()->max_batch_records()) {
     force_end_ = false;
-    EndGroup();
+    CommitNow();
   }
 }
 
@@ -97,7 +121,7 @@ void Dispatcher::Reply(const CommandSpec* spec, const std::vector<std::string_vi
   }
 
   Status locked;
-  const uint64_t lock_events = wc_.lock_events();
+  const uint64_t lock_events = wc_->lock_events();
   if (spec->flags & kCmdExec) {
     bool all = false;
     std::vector<std::string_view> keys;
@@ -108,26 +132,37 @@ void Dispatcher::Reply(const CommandSpec* spec, const std::vector<std::string_vi
       for (std::string_view k : CommandKeys(*qs, qargs)) keys.push_back(k);
     }
     if (client_->in_multi && !client_->multi_error) {
-      locked = all ? wc_.LockAll() : wc_.LockKeys(keys);
+      locked = all ? wc_->LockAll() : wc_->LockKeys(keys);
     }
   } else if (spec->flags & kCmdAllKeys) {
-    locked = wc_.LockAll();
+    locked = wc_->LockAll();
   } else if (spec->flags & kCmdBarrier) {
-    locked = wc_.Commit();
+    locked = wc_->Commit();
   } else if (spec->flags & kCmdWrite) {
     if (spec->first_key > 0 && spec->last_key == spec->first_key) {
-      locked = wc_.LockKey(args[spec->first_key]);  // the common case, without a key vector
+      locked = wc_->LockKey(args[spec->first_key]);  // the common case, without a key vector
     } else {
-      locked = wc_.LockKeys(CommandKeys(*spec, args));
+      locked = wc_->LockKeys(CommandKeys(*spec, args));
     }
   }
-  if (!locked.ok()) FailGroup(locked);  // an earlier group's commit failed
+  // A commit made while locking (a busy stripe, a barrier) resolved the earlier replies with
+  // `locked` as its status (CommitGroup::OnCommit).
+  (void)locked;
 
   // Lock waits and commits are not part of the command's latency.
-  if (!clock_valid_ || wc_.lock_events() != lock_events) clock_ = CommandClock::now();
-  CommandCall call{server_, client_, &wc_, &writer_, args};
+  if (!clock_valid_ || wc_->lock_events() != lock_events) clock_ = CommandClock::now();
+  const size_t reply_start = out_->size();
+  const size_t writes = wc_->pending_count();
+  const uint64_t overlay_reads = wc_->overlay_reads();
+  CommandCall call{server_, client_, wc_, &writer_, args};
   RunCommand(server_, *spec, call, &clock_);
   clock_valid_ = true;
+  // A reply that depends on uncommitted writes (the command wrote, or read a pending value)
+  // waits for their commit and is replaced if it fails; so are the replies after it. Replies
+  // that depend on none are final at once: a client that only reads never waits.
+  if (!member_ && (wc_->pending_count() != writes || wc_->overlay_reads() != overlay_reads)) {
+    Join(reply_start);
+  }
   if (spec->flags & (kCmdAllKeys | kCmdExec)) {
     // Commit right after: these hold many (or all) stripes, which other clients wait for.
     force_end_ = true;

@@ -5,6 +5,12 @@
 
 namespace jadedb::server {
 
+Keyspace::Keyspace(DB* db, SyncPolicy sync, ServerStats* stats)
+    : db_(db),
+      sync_(sync),
+      stats_(stats),
+      max_batch_records_(db->engine() == EngineType::kBPlusTree ? 16 : 1024) {}
+
 size_t Keyspace::StripeOf(std::string_view key) {
   return std::hash<std::string_view>{}(key) % kStripes;
 }
@@ -117,12 +123,12 @@ void WriteContext::ReleaseLocks() {
   }
   for (uint16_t s : held_) ks_->stripe(s).unlock();
   held_.clear();
+  held_bits_.reset();
 }
 
 Status WriteContext::LockKey(std::string_view key) {
   if (all_locked_) return Status::OK();
-  const uint16_t s = static_cast<uint16_t>(Keyspace::StripeOf(key));
-  if (std::binary_search(held_.begin(), held_.end(), s)) return Status::OK();
+  if (held_bits_.test(Keyspace::StripeOf(key))) return Status::OK();
   return LockKeys({key});
 }
 
@@ -132,7 +138,7 @@ Status WriteContext::LockKeys(const std::vector<std::string_view>& keys) {
   want.reserve(keys.size());
   for (std::string_view k : keys) {
     uint16_t s = static_cast<uint16_t>(Keyspace::StripeOf(k));
-    if (!std::binary_search(held_.begin(), held_.end(), s)) want.push_back(s);
+    if (!held_bits_.test(s)) want.push_back(s);
   }
   if (want.empty()) return Status::OK();
   lock_events_++;
@@ -147,14 +153,19 @@ Status WriteContext::LockKeys(const std::vector<std::string_view>& keys) {
       if (!ks_->stripe(want[got]).try_lock()) break;
     }
     if (got == want.size()) {
-      held_.insert(held_.end(), want.begin(), want.end());
-      std::sort(held_.begin(), held_.end());
+      for (uint16_t s : want) {
+        held_.push_back(s);
+        held_bits_.set(s);
+      }
       return Status::OK();
     }
     for (size_t i = 0; i < got; i++) ks_->stripe(want[i]).unlock();
     status = Commit();  // releases everything; now waiting is safe
   }
-  for (uint16_t s : want) ks_->stripe(s).lock();  // ascending order
+  for (uint16_t s : want) {
+    ks_->stripe(s).lock();  // ascending order
+    held_bits_.set(s);
+  }
   held_ = std::move(want);
   return status;
 }
@@ -193,11 +204,15 @@ Status WriteContext::GetRaw(std::string_view key, std::string* encoded, const Re
     EnsureOverlay();
     auto it = overlay_.find(std::string(key));
     if (it != overlay_.end()) {
+      overlay_reads_++;
       if (!it->second) return Status::NotFound("key");
       *encoded = *it->second;
       return Status::OK();
     }
-    if (all_deleted_) return Status::NotFound("key");
+    if (all_deleted_) {
+      overlay_reads_++;
+      return Status::NotFound("key");
+    }
   }
   return ks_->db()->Get(read, key, encoded);
 }
@@ -296,6 +311,7 @@ Status WriteContext::Commit() {
   overlay_built_ = false;
   all_deleted_ = false;
   ReleaseLocks();
+  if (listener_ != nullptr) listener_->OnCommit(s);
   return s;
 }
 

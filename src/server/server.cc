@@ -207,6 +207,7 @@ Status Server::Open() {
   for (int i = 0; i < threads; i++) {
     // Concurrency hint 1: each io_context is run by one thread.
     ios_.push_back(std::make_unique<asio::io_context>(1));
+    groups_.push_back(&asio::make_service<CommitGroup>(*ios_.back(), keyspace_.get()));
   }
   asio::io_context& io = *ios_[0];
   RespLimits limits;
@@ -239,6 +240,13 @@ Status Server::Open() {
     bound_http_port_ = http_->port();
   }
   return Status::OK();
+}
+
+CommitGroup* Server::CommitGroupOf(const asio::execution_context& io) {
+  for (size_t i = 0; i < ios_.size(); i++) {
+    if (ios_[i].get() == &io) return groups_[i];
+  }
+  return nullptr;  // not an I/O thread's: a programming error
 }
 
 asio::io_context& Server::NextIoContext() {
@@ -325,6 +333,7 @@ Status Server::Run(bool handle_signals) {
     std::lock_guard<std::mutex> l(mu_);
     connections_.clear();
   }
+  groups_.clear();
   ios_.clear();
 
   // Every acknowledged write reaches stable storage before the DB closes.

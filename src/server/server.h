@@ -25,11 +25,13 @@
 #include "server/server_stats.h"
 
 namespace asio {
+class execution_context;
 class io_context;
-}
+}  // namespace asio
 
 namespace jadedb::server {
 
+class CommitGroup;
 class Connection;
 class Listener;
 class HttpServer;
@@ -83,6 +85,8 @@ class Server {
   bool shutting_down() const { return shutting_down_.load(); }
   // The io_context (I/O thread) the next accepted connection will live on.
   asio::io_context& NextIoContext();
+  // The group commit of the I/O thread that runs `io` (one of NextIoContext's).
+  CommitGroup* CommitGroupOf(const asio::execution_context& io);
 
  private:
   void BackgroundLoop();
@@ -101,6 +105,8 @@ class Server {
   // server and the signal handler.
   std::vector<std::unique_ptr<asio::io_context>> ios_;
   std::atomic<size_t> next_io_{0};
+  // groups_[i] is a service of ios_[i] (destroyed with it).
+  std::vector<CommitGroup*> groups_;
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<HttpServer> http_;
   int bound_port_ = 0;

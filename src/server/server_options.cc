@@ -22,7 +22,7 @@ const OptionInfo kOptions[] = {
     {"requirepass", "PASS  require AUTH PASS before any command"},
     {"maxclients", "N  most simultaneous clients (default 10000)"},
     {"sync", "always|everysec|never  when writes reach stable storage (default everysec)"},
-    {"write-buffer-mb", "N  engine write buffer (memtable) size in MiB (default 64)"},
+    {"write-buffer-mb", "N  engine write buffer (memtable) size in MiB (default 8)"},
     {"cache-mb", "N  engine block cache size in MiB (default 32)"},
     {"threads", "N  I/O threads (default: one per core less one, at least one)"},
     {"proto-max-bulk-len", "BYTES  largest bulk string accepted (default 536870912)"},

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "jadedb/env.h"
+#include "jadedb/options.h"
 #include "jadedb/status.h"
 
 namespace jadedb::server {
@@ -26,7 +27,9 @@ struct ServerOptions {
   std::string requirepass;
   int maxclients = 10000;
   SyncPolicy sync = SyncPolicy::kEverySec;
-  int write_buffer_mb = 64;
+  // The LSM engine's own default (8 MiB: a smaller memtable is faster to search and insert into;
+  // docs/benchmarks.md), so the server and embedded use behave alike.
+  int write_buffer_mb = static_cast<int>(LsmOptions().write_buffer_size >> 20);
   int cache_mb = 32;
   int threads = 0;  // I/O threads; 0 = DefaultIoThreads() (server.h)
   uint64_t proto_max_bulk_len = 512ull << 20;

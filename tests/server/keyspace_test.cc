@@ -82,6 +82,55 @@ TEST_P(WriteContextTest, DeleteAllIsOneRangeDeletionWhereSupported) {
   }
 }
 
+// What CommitGroup relies on: which reads depend on pending writes, every commit reported to
+// the listener, and the stripes of many keys held until the commit, then released.
+TEST_P(WriteContextTest, CountsReadsOfPendingWritesAndReportsCommits) {
+  struct Listener final : CommitListener {
+    int commits = 0;
+    void OnCommit(const Status& s) override {
+      EXPECT_TRUE(s.ok()) << s.ToString();
+      commits++;
+    }
+  } listener;
+  WriteContext wc(ks_.get());
+  wc.set_listener(&listener);
+  wc.Put("stored", "s", 0);
+  ASSERT_TRUE(wc.Commit().ok());
+  EXPECT_EQ(listener.commits, 1);
+
+  std::vector<std::string> keys;
+  for (int i = 0; i < 300; i++) keys.push_back("k" + std::to_string(i));
+  for (const std::string& k : keys) {
+    ASSERT_TRUE(wc.LockKey(k).ok());
+    wc.Put(k, "v", 0);
+  }
+  EXPECT_EQ(wc.pending_count(), 300u);
+  const uint64_t base = wc.overlay_reads();
+  EXPECT_EQ(Read(wc, "stored"), "s");  // committed: not a pending read
+  EXPECT_EQ(Read(wc, "absent"), "(nil)");
+  EXPECT_EQ(wc.overlay_reads(), base);
+  EXPECT_EQ(Read(wc, "k7"), "v");
+  wc.Delete("k8");
+  EXPECT_EQ(Read(wc, "k8"), "(nil)");  // a pending deletion is a pending read too
+  EXPECT_EQ(wc.overlay_reads(), base + 2);
+
+  // Another context cannot take a stripe this one holds until the commit releases it.
+  WriteContext other(ks_.get());
+  StripeLock& held = ks_->stripe(Keyspace::StripeOf("k299"));
+  EXPECT_FALSE(held.try_lock());
+  ASSERT_TRUE(wc.Commit().ok());
+  EXPECT_EQ(listener.commits, 2);
+  EXPECT_EQ(wc.pending_count(), 0u);
+  for (const std::string& k : keys) {
+    StripeLock& s = ks_->stripe(Keyspace::StripeOf(k));
+    ASSERT_TRUE(s.try_lock()) << k;
+    s.unlock();
+  }
+  ASSERT_TRUE(other.LockKeys({"k1", "k2"}).ok());
+  ASSERT_TRUE(other.Commit().ok());
+  wc.set_listener(nullptr);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, WriteContextTest,
                          ::testing::Values(EngineType::kLsm, EngineType::kBPlusTree),
                          [](const auto& info) { return std::string(EngineTypeName(info.param)); });

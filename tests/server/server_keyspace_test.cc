@@ -108,9 +108,12 @@ TEST_F(MultiThreaded, ClientsOnDifferentThreadsStayConsistent) {
       RespClient c;
       ASSERT_TRUE(c.Connect(server_.port()));
       for (int i = 0; i < kRounds; i++) {
-        c.Send({"INCR", "counter"});
-        c.Send({"SET", "own:" + std::to_string(t), std::to_string(i)});
-        c.Send({"GET", "own:" + std::to_string(t)});
+        // One write, so the server reads the three in one go and the GET sees the SET: sent
+        // separately, another client's FLUSHDB may legitimately run between them.
+        ASSERT_TRUE(
+            c.SendRaw(RespClient::Encode({"INCR", "counter"}) +
+                      RespClient::Encode({"SET", "own:" + std::to_string(t), std::to_string(i)}) +
+                      RespClient::Encode({"GET", "own:" + std::to_string(t)})));
         ASSERT_EQ(c.Read().type, Reply::Type::kInteger);
         ASSERT_EQ(c.Read().ToString(), "+OK");
         ASSERT_EQ(c.Read().ToString(), "$" + std::to_string(i));

@@ -49,6 +49,14 @@ TEST(ServerOptionsTest, HelpListsEveryOption) {
   EXPECT_TRUE(o.help);
 }
 
+TEST(ServerOptionsTest, WriteBufferDefaultFollowsTheEngine) {
+  // The server must not override the LSM engine's tuned memtable size, and --help says it.
+  ServerOptions o;
+  EXPECT_EQ(static_cast<size_t>(o.write_buffer_mb) << 20, LsmOptions().write_buffer_size);
+  EXPECT_NE(ServerHelpText().find("MiB (default " + std::to_string(o.write_buffer_mb) + ")"),
+            std::string::npos);
+}
+
 TEST(ServerOptionsTest, GetMatchesSet) {
   ServerOptions o;
   for (const std::string& name : ServerOptionNames()) {
