@@ -207,7 +207,7 @@ Status Table::Rep::DataBlock(const TableReadOptions& read_options, const BlockHa
                              BlockRef* ref) const {
   const bool verify = read_options.verify_checksums || options.paranoid_checks;
   Cache* cache = options.block_cache;
-  char key_buf[16];
+  char key_buf[16] = {};  // filled below when there is a cache (zeroed for gcc -O0's warning)
   const std::string_view key(key_buf, sizeof(key_buf));
   if (cache != nullptr) {
     CacheKey(handle.offset(), &key_buf);
