@@ -32,17 +32,7 @@ std::string Key(int i) { return test::VlogKey(i); }
 
 class VlogAutoGcTest : public ::testing::Test {
  protected:
-  VlogAutoGcTest() {
-    options_.create_if_missing = true;
-    options_.lsm.value_threshold = 1000;
-    options_.lsm.value_log_segment_size = 64 << 10;
-    // Small memtables: the pointers are tiny, and garbage is only counted once flushes and
-    // compactions merge a key's versions.
-    options_.lsm.write_buffer_size = 8 << 10;
-    options_.lsm.level0_file_num_compaction_trigger = 2;
-    options_.lsm.target_file_size = 64 << 10;
-    options_.lsm.max_bytes_for_level_base = 256 << 10;
-  }
+  VlogAutoGcTest() : options_(test::SmallVlogGcOptions()) {}
   void Open() {
     std::unique_ptr<DB> db;
     Status s = lsm::OpenLsmDB(options_, dir_.path(), &db);

@@ -21,14 +21,7 @@ namespace {
 
 class GarbageCountsDbTest : public ::testing::Test {
  protected:
-  GarbageCountsDbTest() {
-    options_.create_if_missing = true;
-    options_.lsm.value_threshold = 1000;
-    options_.lsm.value_log_segment_size = 64 << 10;
-    options_.lsm.write_buffer_size = 8 << 10;
-    options_.lsm.level0_file_num_compaction_trigger = 2;
-    options_.lsm.target_file_size = 64 << 10;
-    options_.lsm.max_bytes_for_level_base = 256 << 10;
+  GarbageCountsDbTest() : options_(test::SmallVlogGcOptions()) {
     // Counted but never collected, so the count is stable between close and reopen.
     options_.lsm.value_log_auto_gc = false;
   }
