@@ -35,6 +35,10 @@ class RandomAccessFile {
   virtual ~RandomAccessFile() = default;
   // Reads up to n bytes at offset. *result may point into scratch or elsewhere.
   virtual Status Read(uint64_t offset, size_t n, std::string_view* result, char* scratch) const = 0;
+  // True when every successful Read points *result into memory that stays valid and unchanged
+  // for as long as this object lives (a read-only memory map; scratch is not used and may be
+  // null): a reader may then keep the views instead of copying them. Default false.
+  virtual bool ViewsStable() const { return false; }
 };
 
 // A file written sequentially. Append buffers; Flush hands the buffer to the OS; Sync makes
@@ -94,6 +98,16 @@ class Env {
                                    std::unique_ptr<SequentialFile>* result) = 0;
   virtual Status NewRandomAccessFile(const std::string& path,
                                      std::unique_ptr<RandomAccessFile>* result) = 0;
+  // Like NewRandomAccessFile, for a file that nobody writes, truncates or extends while it is
+  // open (a table): the Env may memory-map it read-only, and then the file's ViewsStable() is
+  // true. The POSIX Env maps up to a process-wide number of files (SetPosixMmapLimit) and
+  // opens the rest for pread. The default calls NewRandomAccessFile, so an Env that wraps
+  // files (fault injection, test gates) still sees every read; EnvWrapper does not forward
+  // this call for the same reason (an EnvWrapper's files are never mapped).
+  virtual Status NewRandomAccessFileMaybeMapped(const std::string& path,
+                                                std::unique_ptr<RandomAccessFile>* result) {
+    return NewRandomAccessFile(path, result);
+  }
   // Creates (or truncates) path for writing.
   virtual Status NewWritableFile(const std::string& path,
                                  std::unique_ptr<WritableFile>* result) = 0;
@@ -182,6 +196,12 @@ class EnvWrapper : public Env {
  private:
   Env* const target_;
 };
+
+// Caps how many files Env::Default() keeps memory-mapped at once through
+// NewRandomAccessFileMaybeMapped (default 1000 on 64-bit hosts, as LevelDB; 0 elsewhere, where
+// address space is scarce); files opened past the cap are read with pread. 0 turns mapping
+// off. Returns the previous cap. Files already mapped stay mapped.
+int SetPosixMmapLimit(int limit);
 
 // Helpers built on Env.
 Status WriteStringToFile(Env* env, std::string_view data, const std::string& path, bool sync);

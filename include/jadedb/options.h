@@ -70,6 +70,13 @@ struct LsmOptions {
   bool pin_index_and_filter_blocks = true;
   // Table files kept open at once (the table cache's capacity).
   int max_open_files = 1000;
+  // Read tables through a read-only memory map (as LevelDB does) instead of pread: a block
+  // cache miss then costs no system call and no copy, and the cached block views the mapping
+  // (charged only its small heap cost; the bytes are the OS page cache's). Such a block is
+  // checksummed once, when first read. At most max_open_files tables of a DB, and
+  // SetPosixMmapLimit (env.h) files of the process, are mapped; the rest use pread, as do
+  // all tables under an Env other than Env::Default(). Default on for 64-bit hosts.
+  bool allow_mmap_reads = sizeof(void*) >= 8;
 
   // Level-0 file count that triggers a compaction into level 1.
   int level0_file_num_compaction_trigger = 4;
@@ -166,8 +173,9 @@ struct Options {
 struct ReadOptions {
   // Read as of this snapshot (from DB::GetSnapshot); null means the latest state.
   const Snapshot* snapshot = nullptr;
-  // Verify the checksum of every block read (in addition to paranoid_checks).
-  bool verify_checksums = false;
+  // Verify the checksum of every block read from disk (on by default, as in RocksDB). A block
+  // served from the block cache was verified when it was read into it.
+  bool verify_checksums = true;
   // Keep blocks read by this operation in the block cache (turn off for bulk scans).
   bool fill_cache = true;
   // Iterators only: keys before lower_bound (inclusive) or at/after upper_bound (exclusive)

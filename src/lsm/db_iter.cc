@@ -73,12 +73,18 @@ class DBIter final : public Iterator {
   int CompareUserKeys(std::string_view a, std::string_view b) const {
     return bytewise_ ? CompareBytewise(a, b) : user_comparator_->Compare(a, b);
   }
+  // ParseInternalKey inlined: it runs once per entry a scan passes over.
   bool ParseKey(ParsedInternalKey* ikey) {
-    if (!ParseInternalKey(iter_->key(), ikey)) {
-      status_ = Status::Corruption("iterator", "malformed internal key");
-      return false;
+    const std::string_view k = iter_->key();
+    if (k.size() >= 8) {
+      const uint64_t tag = ExtractTag(k);
+      ikey->user_key = std::string_view(k.data(), k.size() - 8);
+      ikey->sequence = tag >> 8;
+      ikey->type = static_cast<ValueType>(tag & 0xff);
+      if ((tag & 0xff) <= kTypeValuePointer) return true;
     }
-    return true;
+    status_ = Status::Corruption("iterator", "malformed internal key");
+    return false;
   }
   bool BeforeLower(std::string_view user_key) const {
     return lower_ && CompareUserKeys(user_key, *lower_) < 0;

@@ -112,7 +112,8 @@ LsmDB::LsmDB(const Options& options, std::string dbname)
   table_options_.pin_index_and_filter = options_.lsm.pin_index_and_filter_blocks;
   // A few descriptors stay for logs, the manifest and the info log.
   table_cache_ = std::make_unique<TableCache>(dbname_, table_options_, env_,
-                                              std::max(options_.lsm.max_open_files - 10, 6));
+                                              std::max(options_.lsm.max_open_files - 10, 6),
+                                              options_.lsm.allow_mmap_reads);
   versions_ =
       std::make_unique<VersionSet>(dbname_, &options_, table_cache_.get(), &internal_comparator_);
   vlog_ =

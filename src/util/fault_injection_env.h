@@ -161,6 +161,9 @@ class FaultInjectionEnv : public Env {
   size_t PendingDirEntries() const;
 
   // ---- Env ----
+  // NewRandomAccessFileMaybeMapped is deliberately not overridden: Env's default opens through
+  // NewRandomAccessFile below, so tables are wrapped (never memory-mapped) and every read of
+  // them can be failed or corrupted.
   Status NewSequentialFile(const std::string& path,
                            std::unique_ptr<SequentialFile>* result) override;
   Status NewRandomAccessFile(const std::string& path,

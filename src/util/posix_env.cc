@@ -1,12 +1,16 @@
-// The POSIX implementation of Env: buffered writes, pread for random access, pread/pwrite for
-// random read-write files, flock for the directory lock, fdatasync/fsync for durability.
+// The POSIX implementation of Env: buffered writes, pread for random access (or a read-only
+// memory map for immutable files, NewRandomAccessFileMaybeMapped), pread/pwrite for random
+// read-write files, flock for the directory lock, fdatasync/fsync for durability.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -112,6 +116,50 @@ class PosixRandomAccessFile final : public RandomAccessFile {
  private:
   std::string path_;
   int fd_;
+};
+
+// Files mapped now and the cap (SetPosixMmapLimit). A mapping costs address space and a
+// kernel VMA, not memory: the pages are the page cache's, as with pread.
+std::atomic<int> g_mmap_limit{sizeof(void*) >= 8 ? 1000 : 0};
+std::atomic<int> g_mmap_count{0};
+
+// Takes one of the g_mmap_limit slots; false when all are taken.
+bool AcquireMmapSlot() {
+  int n = g_mmap_count.load(std::memory_order_relaxed);
+  do {
+    if (n >= g_mmap_limit.load(std::memory_order_relaxed)) return false;
+  } while (!g_mmap_count.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+  return true;
+}
+
+void ReleaseMmapSlot() { g_mmap_count.fetch_sub(1, std::memory_order_relaxed); }
+
+// A read-only, shared mapping of a whole file. Read hands out views into the mapping (no copy,
+// no system call), valid until the object is destroyed. The file must not be truncated while
+// mapped (touching a page past the new end raises SIGBUS): only immutable files are mapped.
+class PosixMmapReadableFile final : public RandomAccessFile {
+ public:
+  PosixMmapReadableFile(const char* base, size_t length) : base_(base), length_(length) {}
+  ~PosixMmapReadableFile() override {
+    ::munmap(const_cast<char*>(base_), length_);
+    ReleaseMmapSlot();
+  }
+
+  Status Read(uint64_t offset, size_t n, std::string_view* result,
+              char* /*scratch*/) const override {
+    // Like pread: fewer bytes at the end of the file, none past it.
+    if (offset >= length_) {
+      *result = std::string_view();
+    } else {
+      *result = std::string_view(base_ + offset, std::min<uint64_t>(n, length_ - offset));
+    }
+    return Status::OK();
+  }
+  bool ViewsStable() const override { return true; }
+
+ private:
+  const char* const base_;
+  const size_t length_;
 };
 
 class PosixRandomRWFile final : public RandomRWFile {
@@ -295,6 +343,29 @@ class PosixEnv final : public Env {
     return Status::OK();
   }
 
+  Status NewRandomAccessFileMaybeMapped(const std::string& path,
+                                        std::unique_ptr<RandomAccessFile>* result) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return PosixError(path, errno);
+    if (AcquireMmapSlot()) {
+      struct stat st;
+      void* base = MAP_FAILED;
+      // An empty file cannot be mapped (and has nothing to read); it takes the pread path.
+      if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+        base = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_SHARED, fd, 0);
+      }
+      if (base != MAP_FAILED) {
+        ::close(fd);  // the mapping keeps the file's pages reachable
+        *result = std::make_unique<PosixMmapReadableFile>(static_cast<const char*>(base),
+                                                          static_cast<size_t>(st.st_size));
+        return Status::OK();
+      }
+      ReleaseMmapSlot();  // out of address space or VMAs: pread still works
+    }
+    *result = std::make_unique<PosixRandomAccessFile>(path, fd);
+    return Status::OK();
+  }
+
   Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return PosixError(path, errno);
@@ -438,6 +509,10 @@ void Log(Logger* logger, const char* format, ...) {
   va_start(ap, format);
   logger->Logv(format, ap);
   va_end(ap);
+}
+
+int SetPosixMmapLimit(int limit) {
+  return g_mmap_limit.exchange(limit < 0 ? 0 : limit, std::memory_order_relaxed);
 }
 
 Status WriteStringToFile(Env* env, std::string_view data, const std::string& path, bool sync) {

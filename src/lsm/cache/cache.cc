@@ -238,6 +238,8 @@ class ShardedLRUCache final : public Cache {
 
 }  // namespace
 
+size_t CacheEntryOverhead(size_t key_size) { return sizeof(LRUHandle) + key_size; }
+
 std::unique_ptr<Cache> NewLRUCache(size_t capacity, int shard_bits) {
   if (shard_bits < 0) shard_bits = 0;
   if (shard_bits > 12) shard_bits = 12;

@@ -38,6 +38,10 @@ class Cache {
   virtual uint64_t Misses() const = 0;
 };
 
+// Heap bytes a cache made by NewLRUCache allocates per entry whose key has key_size bytes (the
+// entry's bookkeeping and key copy), for clients whose charges count real memory.
+size_t CacheEntryOverhead(size_t key_size);
+
 // A cache of the given capacity in bytes, split into 2^shard_bits LRU shards (default 16).
 std::unique_ptr<Cache> NewLRUCache(size_t capacity, int shard_bits = 4);
 

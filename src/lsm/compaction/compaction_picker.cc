@@ -172,7 +172,9 @@ std::unique_ptr<Compaction> PickRangeCompaction(VersionSet* vset, int level,
 
 std::unique_ptr<InternalIterator> MakeCompactionInputIterator(VersionSet* vset, Compaction* c) {
   TableReadOptions options;
-  options.verify_checksums = vset->options()->paranoid_checks;
+  // Always verified (as RocksDB does): a corrupt block must fail the compaction, never be
+  // rewritten into a new table with a fresh, valid checksum.
+  options.verify_checksums = true;
   options.fill_cache = false;  // compaction reads each block once; keep the cache for readers
 
   std::vector<std::unique_ptr<InternalIterator>> iters;

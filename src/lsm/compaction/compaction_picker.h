@@ -35,7 +35,7 @@ std::unique_ptr<Compaction> PickRangeCompaction(VersionSet* vset, int level,
 
 // The entries of every input file of c merged in internal-key order: one iterator per L0 input,
 // one concatenating iterator per other input level. Reads with fill_cache = false and
-// verify_checksums = options.paranoid_checks.
+// verify_checksums = true.
 std::unique_ptr<InternalIterator> MakeCompactionInputIterator(VersionSet* vset, Compaction* c);
 
 }  // namespace jadedb::lsm

@@ -22,13 +22,17 @@ class BlockCursor;
 
 class Block {
  public:
-  // Takes ownership of the contents; checks the restart array (see NewIterator).
+  // Takes ownership of the contents (or of the view and its backing); checks the restart
+  // array (see NewIterator).
   explicit Block(BlockContents contents);
   Block(const Block&) = delete;
   Block& operator=(const Block&) = delete;
 
-  // Bytes of block contents (what a block cache charges).
+  // Bytes of block contents.
   size_t size() const { return contents_.data.size(); }
+  // False when the block views a memory-mapped file rather than holding its bytes on the heap
+  // (then its bytes are the OS page cache's, and a block cache charges only this object).
+  bool OwnsContents() const { return contents_.owned != nullptr; }
   // Entries in the block's restart array (0 when malformed).
   uint32_t NumRestarts() const { return num_restarts_; }
 

@@ -96,15 +96,20 @@ Status ReadBlock(const RandomAccessFile* file, std::string_view file_name, uint6
                            "extends beyond end of file (" + std::to_string(file_size) + " bytes)");
   }
   const size_t n = static_cast<size_t>(size);
-  std::unique_ptr<char[]> buf(new char[n + kBlockTrailerSize]);
+  // A mapped file's views outlive the call: read in place. Otherwise into a heap buffer that
+  // becomes the block's storage (a view elsewhere, e.g. a wrapper's, is copied into it).
+  const bool in_place = file->ViewsStable();
+  std::unique_ptr<char[]> buf(in_place ? nullptr : new char[n + kBlockTrailerSize]);
   std::string_view contents;
   Status s = file->Read(offset, n + kBlockTrailerSize, &contents, buf.get());
   if (!s.ok()) return s;
   if (contents.size() != n + kBlockTrailerSize) {
     return BlockCorruption(file_name, offset, size, "truncated block read");
   }
-  if (contents.data() != buf.get()) std::memcpy(buf.get(), contents.data(), contents.size());
-  const char* data = buf.get();
+  if (!in_place && contents.data() != buf.get()) {
+    std::memcpy(buf.get(), contents.data(), contents.size());
+  }
+  const char* data = in_place ? contents.data() : buf.get();
 
   if (verify_checksum) {
     uint32_t expected = crc32c::Unmask(DecodeFixed32(data + n + 1));
@@ -115,7 +120,7 @@ Status ReadBlock(const RandomAccessFile* file, std::string_view file_name, uint6
   switch (static_cast<CompressionType>(type)) {
     case CompressionType::kNone:
       result->owned = std::move(buf);
-      result->data = std::string_view(result->owned.get(), n);
+      result->data = std::string_view(data, n);
       return Status::OK();
     case CompressionType::kSnappy:
     case CompressionType::kLz4:

@@ -81,15 +81,20 @@ inline constexpr size_t kBlockTrailerSize = 5;
 // Appends the trailer for block contents `contents` stored with compression `type`.
 void AppendBlockTrailer(std::string_view contents, CompressionType type, std::string* dst);
 
-// A block's contents as read from the file, owned.
+// A block's contents as read from the file: owned (a heap copy, or the decompressed bytes), or
+// a view into a memory-mapped file (owned null) that `backing`, when set, keeps mapped.
 struct BlockContents {
-  std::unique_ptr<char[]> owned;  // backs data
+  std::unique_ptr<char[]> owned;  // backs data when non-null
   std::string_view data;
+  std::shared_ptr<const void> backing;  // keeps a mapping alive for a view (owned null)
 };
 
 // Reads the block at handle from file (file_size bytes long). Checks that the handle lies
 // inside the file and, when verify_checksum, the CRC, then decompresses the contents per the
-// trailer's type (result->data is always the raw block). Corruption messages have the form
+// trailer's type (result->data is always the raw block). When file->ViewsStable() and the
+// block is stored uncompressed, nothing is copied: result->data points into the file's memory
+// and result->owned is null, so it is valid only while the file object lives (the caller sets
+// result->backing to extend that). Corruption messages have the form
 // "<file_name>: block at offset N size M: <what>".
 Status ReadBlock(const RandomAccessFile* file, std::string_view file_name, uint64_t file_size,
                  const BlockHandle& handle, bool verify_checksum, BlockContents* result);

@@ -59,7 +59,10 @@ class BlockRef {
 
 struct Table::Rep {
   TableOptions options;
-  std::unique_ptr<RandomAccessFile> file;
+  // Shared with the blocks that view it when it is memory-mapped (file->ViewsStable()): a
+  // block pinned in the block cache keeps the mapping alive even past the Table.
+  std::shared_ptr<const RandomAccessFile> file;
+  bool mapped = false;  // file->ViewsStable()
   uint64_t file_size = 0;
   std::string file_name;
   uint64_t cache_id = 0;  // prefix of this table's keys in options.block_cache
@@ -95,10 +98,16 @@ struct Table::Rep {
     return it->status();
   }
 
-  // Reads a meta block (index, metaindex, filter, properties): always checksummed, never
-  // cached (they are held by the Table for its lifetime).
+  // ReadBlock, and for a view into the mapped file, makes the contents keep the mapping alive.
+  Status Read(const BlockHandle& handle, bool verify_checksum, BlockContents* contents) const {
+    Status s = ReadBlock(file.get(), file_name, file_size, handle, verify_checksum, contents);
+    if (s.ok() && contents->owned == nullptr) contents->backing = file;
+    return s;
+  }
+
+  // Reads a meta block (index, metaindex, filter, properties): always checksummed.
   Status ReadMetaBlock(const BlockHandle& handle, BlockContents* contents) const {
-    return ReadBlock(file.get(), file_name, file_size, handle, /*verify_checksum=*/true, contents);
+    return Read(handle, /*verify_checksum=*/true, contents);
   }
 
   Status ReadMetaindex(std::unique_ptr<Block>* metaindex) const {
@@ -133,11 +142,23 @@ struct Table::Rep {
   // Iterator over the data block named by index_value (an encoded BlockHandle).
   std::unique_ptr<InternalIterator> BlockReader(const TableReadOptions& read_options,
                                                 std::string_view index_value) const;
+
+  // Erases this table's blocks from the block cache, for a mapped table being closed. Its
+  // cached blocks view the mapping and keep it alive: left to the LRU order (and charged only
+  // their small heap cost) they could keep a closed, even deleted, file mapped for a long
+  // time. Nobody can look them up anyway: a reopened table gets a new cache id.
+  void EraseCachedBlocks() const;
 };
 
 namespace {
 
 void DeleteCachedBlock(std::string_view /*key*/, void* value) { delete static_cast<Block*>(value); }
+
+// Block cache charge of block (under a 16-byte key): its heap bytes. A block viewing a mapped
+// file costs the Block object and the cache entry; its contents are the OS page cache's.
+size_t BlockCharge(const Block& block) {
+  return block.OwnsContents() ? block.size() : sizeof(Block) + CacheEntryOverhead(16);
+}
 
 // A filter in the block cache: its bytes and the reader over them.
 struct CachedFilter {
@@ -166,7 +187,7 @@ Status Table::Rep::IndexBlock(BlockRef* ref) const {
     Status s = ReadMetaBlock(footer.index_handle(), &contents);
     if (!s.ok()) return s;
     auto* block = new Block(std::move(contents));
-    handle = cache->Insert(key, block, block->size(), &DeleteCachedBlock);
+    handle = cache->Insert(key, block, BlockCharge(*block), &DeleteCachedBlock);
   }
   ref->SetCached(cache, handle);
   return Status::OK();
@@ -195,7 +216,11 @@ bool Table::Rep::KeyMayMatch(std::string_view key) const {
     if (!ReadMetaBlock(filter_handle, &cached->contents).ok()) return true;
     cached->reader =
         std::make_unique<FilterBlockReader>(options.filter_policy, cached->contents.data);
-    const size_t charge = cached->contents.data.size();
+    // A filter viewing the mapped file costs the heap only its reader and entry.
+    const size_t charge = cached->contents.owned != nullptr
+                              ? cached->contents.data.size()
+                              : sizeof(CachedFilter) + sizeof(FilterBlockReader) +
+                                    CacheEntryOverhead(sizeof(key_buf));
     handle = cache->Insert(cache_key, cached.release(), charge, &DeleteCachedFilter);
   }
   const bool match = static_cast<CachedFilter*>(cache->Value(handle))->reader->KeyMayMatch(key);
@@ -205,8 +230,11 @@ bool Table::Rep::KeyMayMatch(std::string_view key) const {
 
 Status Table::Rep::DataBlock(const TableReadOptions& read_options, const BlockHandle& handle,
                              BlockRef* ref) const {
-  const bool verify = read_options.verify_checksums || options.paranoid_checks;
   Cache* cache = options.block_cache;
+  const bool fill = cache != nullptr && read_options.fill_cache;
+  // A block from a mapped file that goes into the cache is verified once, here: it is then
+  // served from the cache, viewing the mapping, without being read again.
+  const bool verify = read_options.verify_checksums || options.paranoid_checks || (mapped && fill);
   char key_buf[16] = {};  // filled below when there is a cache (zeroed for gcc -O0's warning)
   const std::string_view key(key_buf, sizeof(key_buf));
   if (cache != nullptr) {
@@ -218,16 +246,41 @@ Status Table::Rep::DataBlock(const TableReadOptions& read_options, const BlockHa
   }
   data_block_reads.fetch_add(1, std::memory_order_relaxed);
   BlockContents contents;
-  Status s = ReadBlock(file.get(), file_name, file_size, handle, verify, &contents);
+  Status s = Read(handle, verify, &contents);
   if (!s.ok()) return s;
   auto block = std::make_unique<Block>(std::move(contents));
-  if (cache != nullptr && read_options.fill_cache) {
-    const size_t charge = block->size();
+  if (fill) {
+    const size_t charge = BlockCharge(*block);
     ref->SetCached(cache, cache->Insert(key, block.release(), charge, &DeleteCachedBlock));
   } else {
     ref->SetOwned(std::move(block));
   }
   return Status::OK();
+}
+
+void Table::Rep::EraseCachedBlocks() const {
+  Cache* cache = options.block_cache;
+  if (cache == nullptr || !mapped) return;
+  char key_buf[16];
+  auto erase = [&](uint64_t offset) {
+    CacheKey(offset, &key_buf);
+    cache->Erase(std::string_view(key_buf, sizeof(key_buf)));
+  };
+  {
+    BlockRef index;  // pinned, cached, or read from the mapping (no I/O either way)
+    if (IndexBlock(&index).ok()) {
+      BlockCursor it(index.get(), options.comparator, file_name, footer.index_handle().offset());
+      for (it.SeekToFirst(); it.Valid(); it.Next()) {
+        BlockHandle handle;
+        std::string_view v = it.value();
+        if (handle.DecodeFrom(&v)) erase(handle.offset());
+      }
+    }
+  }
+  // A block the walk missed (a damaged index) is only left to the LRU order: still safe, as it
+  // holds the mapping.
+  erase(footer.index_handle().offset());
+  if (filter_handle.size() != 0) erase(filter_handle.offset());
 }
 
 std::unique_ptr<InternalIterator> Table::Rep::BlockReader(const TableReadOptions& read_options,
@@ -247,6 +300,7 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
   table->reset();
   auto rep = std::make_unique<Rep>();
   rep->options = options;
+  rep->mapped = file->ViewsStable();
   rep->file = std::move(file);
   rep->file_size = file_size;
   rep->file_name = std::move(file_name);
@@ -322,7 +376,7 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
 
 Table::Table(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
 
-Table::~Table() = default;
+Table::~Table() { rep_->EraseCachedBlocks(); }
 
 namespace {
 
@@ -449,8 +503,7 @@ Status Table::VerifyChecksums(std::string* report) const {
   // Reads and verifies the block at handle; its contents go to *out when non-null.
   auto check = [&](std::string_view what, const BlockHandle& handle, BlockContents* out = nullptr) {
     BlockContents contents;
-    Status s = ReadBlock(rep->file.get(), rep->file_name, rep->file_size, handle,
-                         /*verify_checksum=*/true, out != nullptr ? out : &contents);
+    Status s = rep->Read(handle, /*verify_checksum=*/true, out != nullptr ? out : &contents);
     if (report != nullptr) {
       report->append(what);
       report->append(" block at offset " + std::to_string(handle.offset()) + " size " +

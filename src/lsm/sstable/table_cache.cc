@@ -18,8 +18,9 @@ int ShardBitsFor(int max_open_files) { return max_open_files >= 1024 ? 4 : 0; }
 }  // namespace
 
 TableCache::TableCache(std::string dbname, const TableOptions& options, Env* env,
-                       int max_open_files)
+                       int max_open_files, bool allow_mmap_reads)
     : env_(env),
+      allow_mmap_reads_(allow_mmap_reads),
       dbname_(std::move(dbname)),
       options_(options),
       cache_(NewLRUCache(static_cast<size_t>(std::max(1, max_open_files)),
@@ -36,7 +37,8 @@ Status TableCache::FindTable(uint64_t file_number, uint64_t file_size, Cache::Ha
 
   const std::string fname = TableFileName(dbname_, file_number);
   std::unique_ptr<RandomAccessFile> file;
-  Status s = env_->NewRandomAccessFile(fname, &file);
+  Status s = allow_mmap_reads_ ? env_->NewRandomAccessFileMaybeMapped(fname, &file)
+                               : env_->NewRandomAccessFile(fname, &file);
   if (!s.ok()) return s;
   opens_.fetch_add(1, std::memory_order_relaxed);
   std::unique_ptr<Table> table;

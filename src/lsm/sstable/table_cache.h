@@ -1,5 +1,6 @@
 // TableCache: the open Table objects of a DB, keyed by file number and bounded by
-// LsmOptions::max_open_files (an LRU cache). Thread-safe.
+// LsmOptions::max_open_files (an LRU cache), which also bounds the DB's memory-mapped tables.
+// Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -19,7 +20,10 @@ namespace jadedb::lsm {
 
 class TableCache {
  public:
-  TableCache(std::string dbname, const TableOptions& options, Env* env, int max_open_files);
+  // allow_mmap_reads: open tables with Env::NewRandomAccessFileMaybeMapped (LsmOptions::
+  // allow_mmap_reads), so that at most max_open_files tables of this DB are mapped at once.
+  TableCache(std::string dbname, const TableOptions& options, Env* env, int max_open_files,
+             bool allow_mmap_reads = sizeof(void*) >= 8);
   TableCache(const TableCache&) = delete;
   TableCache& operator=(const TableCache&) = delete;
   ~TableCache();
@@ -75,6 +79,7 @@ class TableCache {
   Status FindTable(uint64_t file_number, uint64_t file_size, Cache::Handle** handle);
 
   Env* const env_;
+  const bool allow_mmap_reads_;
   const std::string dbname_;
   const TableOptions options_;
   std::unique_ptr<Cache> cache_;

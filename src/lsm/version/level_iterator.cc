@@ -29,9 +29,12 @@ class LevelFileNumIterator final : public InternalIterator {
   }
   std::string_view key() const override { return (*files_)[index_]->largest.Encode(); }
   std::string_view value() const override {
+    // Encoded in place: 16 bytes is past std::string's inline capacity, so a string would
+    // allocate on every file switch and every Seek.
     const FileMetaData* f = (*files_)[index_];
-    value_buf_ = EncodeFileIndexValue(f->number, f->file_size);
-    return value_buf_;
+    EncodeFixed64(value_buf_, f->number);
+    EncodeFixed64(value_buf_ + 8, f->file_size);
+    return std::string_view(value_buf_, sizeof(value_buf_));
   }
   Status status() const override { return Status::OK(); }
 
@@ -40,7 +43,7 @@ class LevelFileNumIterator final : public InternalIterator {
   const std::vector<FileMetaData*> owned_;
   const std::vector<FileMetaData*>* const files_;
   size_t index_;
-  mutable std::string value_buf_;
+  mutable char value_buf_[16];
 };
 
 }  // namespace

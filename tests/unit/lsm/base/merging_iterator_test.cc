@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <string>
 #include <utility>
@@ -208,6 +209,64 @@ TEST(MergingIteratorTest, RandomAgainstModel) {
         ASSERT_EQ(model[pos].first, it->key()) << "round " << round << " step " << step;
         ASSERT_EQ(model[pos].second, it->value()) << "round " << round << " step " << step;
       }
+    }
+  }
+}
+
+// Scans over many children (a heap several levels deep), with duplicates across children and
+// runs of consecutive keys from one child, each compared with the model; every few steps a
+// Prev/Next pair switches direction and back.
+TEST(MergingIteratorTest, LongScansOverManyChildren) {
+  const uint64_t seed = test::TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  Random rnd(seed);
+  for (int round = 0; round < 50; round++) {
+    const int num_children = 2 + static_cast<int>(rnd.Uniform(23));
+    std::vector<Entries> children(num_children);
+    std::vector<std::pair<std::string, std::string>> model;
+    for (int c = 0; c < num_children; c++) {
+      std::map<std::string, std::string> child;
+      const int n = static_cast<int>(rnd.Uniform(60));
+      for (int i = 0; i < n; i++) {
+        // Runs: a random start then a few neighbouring keys in the same child.
+        const uint64_t start = rnd.Uniform(1000);
+        const uint64_t run = 1 + rnd.Uniform(rnd.OneIn(3) ? 20 : 2);
+        for (uint64_t j = 0; j < run; j++) {
+          char k[8];
+          std::snprintf(k, sizeof(k), "%04llu", static_cast<unsigned long long>(start + j));
+          child[k] = std::to_string(c) + ":" + k;
+        }
+      }
+      for (auto& kv : child) children[c].push_back(kv);
+      for (auto& kv : child) model.push_back(kv);
+    }
+    std::stable_sort(model.begin(), model.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    auto it = Merge(children);
+    for (int scan = 0; scan < 5; scan++) {
+      char target[8];
+      std::snprintf(target, sizeof(target), "%04llu",
+                    static_cast<unsigned long long>(rnd.Uniform(1100)));
+      it->Seek(target);
+      size_t pos =
+          std::lower_bound(model.begin(), model.end(), std::string(target),
+                           [](const auto& e, const std::string& t) { return e.first < t; }) -
+          model.begin();
+      for (int step = 0; pos < model.size(); step++) {
+        ASSERT_TRUE(it->Valid()) << "round " << round << " pos " << pos;
+        ASSERT_EQ(model[pos].first, it->key()) << "round " << round << " pos " << pos;
+        ASSERT_EQ(model[pos].second, it->value()) << "round " << round << " pos " << pos;
+        if (step % 37 == 36 && pos > 0) {
+          it->Prev();
+          ASSERT_TRUE(it->Valid());
+          ASSERT_EQ(model[pos - 1].second, it->value()) << "round " << round << " pos " << pos;
+          it->Next();
+          continue;
+        }
+        it->Next();
+        pos++;
+      }
+      ASSERT_FALSE(it->Valid()) << "round " << round;
     }
   }
 }
