@@ -185,8 +185,10 @@ Status BPlusTreeDB::Write(const WriteOptions& options, WriteBatch* updates) {
   }
   if (!options.sync) return Status::OK();
   Status s = storage_->SyncWal();
-  // After a failed fsync the kernel may have dropped the log's dirty pages: stop writing.
-  storage_->RecordBackgroundError(s);
+  // After a failed fsync the kernel may have dropped the log's dirty pages: stop writing, and
+  // stop reading too, since the commit's pages were unlatched before the fsync and readers
+  // could see changes recovery may not find (StorageEngine::read_error).
+  storage_->RecordWalSyncError(s);
   return s;
 }
 
@@ -195,6 +197,9 @@ Status BPlusTreeDB::Get(const ReadOptions& options, std::string_view key, std::s
     return Status::NotSupported(
         "snapshots on the bplustree engine arrive with the transaction layer");
   }
+  // After a failed WAL fsync, what was read might not survive (see read_error).
+  Status error = storage_->read_error();
+  if (!error.ok()) return error;
   return tree_->Get(key, value);
 }
 
@@ -214,16 +219,20 @@ Status BPlusTreeDB::RecordUndo(const WriteBatch& updates) {
 }
 
 std::unique_ptr<Iterator> BPlusTreeDB::NewIterator(const ReadOptions& options) {
+  // After a failed WAL fsync the iterator reports the error (SnapshotIterator).
   auto overlay = std::make_shared<UndoOverlay>();
   {
     std::lock_guard<std::mutex> l(write_mu_);
     live_iterators_.insert(overlay.get());
   }
   UndoOverlay* raw = overlay.get();
-  return std::make_unique<SnapshotIterator>(tree_.get(), options, std::move(overlay), [this, raw] {
-    std::lock_guard<std::mutex> l(write_mu_);
-    live_iterators_.erase(raw);
-  });
+  return std::make_unique<SnapshotIterator>(
+      tree_.get(), options, std::move(overlay),
+      [this, raw] {
+        std::lock_guard<std::mutex> l(write_mu_);
+        live_iterators_.erase(raw);
+      },
+      storage_.get());
 }
 
 Status BPlusTreeDB::GetSnapshot(const Snapshot** snapshot) {

@@ -95,20 +95,25 @@ BufferPool::BufferPool(const BPlusTreeOptions& options, uint32_t page_size, Page
   const uint64_t total = per_part * nparts;
   impl_->memory.reset(new char[total * page_size]);
   for (uint32_t i = 0; i < nparts; i++) {
-    impl_->parts.push_back(std::make_unique<Partition>());
+    impl_->parts.push_back(std::make_unique<Partition>(per_part));
     impl_->parts.back()->young.tag = 1;
     impl_->parts.back()->old.tag = 2;
   }
   for (uint64_t i = 0; i < total; i++) {
     auto f = std::make_unique<Frame>();
     f->data = impl_->memory.get() + i * page_size;
-    f->partition = static_cast<uint32_t>(i / per_part);
-    impl_->parts[f->partition]->PushFree(f.get());
+    f->home = static_cast<uint32_t>(i / per_part);
+    f->partition.store(f->home, std::memory_order_relaxed);
+    impl_->parts[f->home]->PushFree(f.get());
     impl_->frames.push_back(std::move(f));
   }
+  impl_->overflow_limit = std::max<size_t>(kMinOverflowFrames, total * kOverflowPercent / 100);
 }
 
-BufferPool::~BufferPool() { StopBackground(); }
+BufferPool::~BufferPool() {
+  StopBackground();
+  for (auto& f : impl_->overflow_frames) delete[] f->data;
+}
 
 namespace {
 inline uint32_t PartitionOf(PageId id, size_t n) {
@@ -117,18 +122,104 @@ inline uint32_t PartitionOf(PageId id, size_t n) {
 }  // namespace
 
 void BufferPool::Unpin(Frame* f) {
-  // The last pin of a frame whose load failed (unmapped) returns it to the free list; any
-  // other unpin is one atomic decrement.
+  // The owner cannot change while we hold a pin.
+  const uint32_t owner = f->partition.load(std::memory_order_relaxed);
+  // The last pin of a frame whose load failed (unmapped) returns it to the free list, and
+  // the last pin of a clean borrowed frame returns it to its home; any other unpin is one
+  // atomic decrement.
   if (f->pins.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-  if (f->mapped.load(std::memory_order_acquire)) return;
-  Partition& p = *impl_->parts[f->partition];
-  std::lock_guard<std::mutex> l(p.mu);
-  // Recheck under the mutex: meanwhile an eviction may have reused the frame, or (tests)
-  // EvictAllClean put it on the free list.
-  if (f->pins.load(std::memory_order_relaxed) == 0 && !f->mapped.load(std::memory_order_relaxed) &&
-      !f->in_free) {
-    p.PushFree(f);
+  const bool borrowed = owner != f->home;
+  if (!borrowed && f->mapped.load(std::memory_order_acquire)) return;
+  Partition& p = *impl_->parts[owner];
+  {
+    std::lock_guard<std::mutex> l(p.mu);
+    // Recheck under the mutex: meanwhile a hit may have pinned the frame again, an eviction
+    // reused it, or (tests) EvictAllClean put it on the free list.
+    if (f->pins.load(std::memory_order_relaxed) != 0 ||
+        f->partition.load(std::memory_order_relaxed) != owner || f->in_free) {
+      return;
+    }
+    if (f->mapped.load(std::memory_order_relaxed)) {
+      // A dirty borrowed frame goes home after its flush, which pins and unpins it.
+      if (!borrowed || f->dirty) return;
+      (f->list == 1 ? p.young : p.old).Remove(f);
+      p.table.erase(f->page_id);
+      f->mapped.store(false, std::memory_order_relaxed);
+    } else if (!borrowed) {
+      p.PushFree(f);
+      return;
+    }
   }
+  GiveBack(f);
+}
+
+void BufferPool::GiveBack(Frame* f) {
+  impl_->lent_now.fetch_sub(1, std::memory_order_relaxed);
+  if (f->home == kOverflowHome) {
+    std::lock_guard<std::mutex> l(impl_->overflow_mu);
+    delete[] f->data;  // the reserve holds memory only while it is in use
+    f->data = nullptr;
+    f->partition.store(kOverflowHome, std::memory_order_relaxed);
+    impl_->overflow_free.push_back(f);
+    return;
+  }
+  Partition& home = *impl_->parts[f->home];
+  std::lock_guard<std::mutex> l(home.mu);
+  f->partition.store(f->home, std::memory_order_relaxed);
+  home.PushFree(f);
+}
+
+Frame* BufferPool::BorrowFrame(uint32_t to) {
+  const size_t n = impl_->parts.size();
+  for (size_t k = 1; k < n; k++) {
+    const uint32_t qi = static_cast<uint32_t>((to + k) % n);
+    Partition& q = *impl_->parts[qi];
+    std::lock_guard<std::mutex> l(q.mu);
+    Frame* f = nullptr;
+    if (!q.free_frames.empty()) {
+      f = q.PopFree();
+    } else {
+      size_t scanned = 0;
+      for (FrameList* list : {&q.old, &q.young}) {
+        for (Frame* c = list->tail; c && !f && scanned < kVictimScan; c = c->prev, scanned++) {
+          if (c->pins.load(std::memory_order_relaxed) == 0 && !c->dirty) f = c;
+        }
+      }
+      if (f == nullptr) continue;
+      (f->list == 1 ? q.young : q.old).Remove(f);
+      q.table.erase(f->page_id);
+      f->mapped.store(false, std::memory_order_relaxed);
+      q.evictions++;
+    }
+    const int64_t was_lent = f->home != qi, now_lent = f->home != to;
+    impl_->lent_now.fetch_add(now_lent - was_lent, std::memory_order_relaxed);
+    f->partition.store(to, std::memory_order_relaxed);
+    impl_->borrows++;
+    return f;
+  }
+  // Every other partition is pinned too: the overflow reserve, beyond the memory budget but
+  // bounded, so that a batch somewhat larger than the pool still commits.
+  std::lock_guard<std::mutex> l(impl_->overflow_mu);
+  Frame* f = nullptr;
+  if (!impl_->overflow_free.empty()) {
+    f = impl_->overflow_free.back();
+    impl_->overflow_free.pop_back();
+  } else if (impl_->overflow_frames.size() < impl_->overflow_limit) {
+    impl_->overflow_frames.push_back(std::make_unique<Frame>());
+    f = impl_->overflow_frames.back().get();
+    f->home = kOverflowHome;
+  } else {
+    return nullptr;
+  }
+  f->data = new (std::nothrow) char[page_size_];
+  if (f->data == nullptr) {
+    impl_->overflow_free.push_back(f);
+    return nullptr;
+  }
+  f->partition.store(to, std::memory_order_relaxed);
+  impl_->lent_now.fetch_add(1, std::memory_order_relaxed);
+  impl_->overflow_allocs++;
+  return f;
 }
 
 void BufferPool::ReleaseRead(Frame* f) {
@@ -145,26 +236,30 @@ Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, bool is_new,
   if (id < kFirstDataPageId) {
     return Status::InvalidArgument("page " + std::to_string(id) + " is a meta page");
   }
-  Partition& p = *impl_->parts[PartitionOf(id, impl_->parts.size())];
+  const uint32_t pidx = PartitionOf(id, impl_->parts.size());
+  Partition& p = *impl_->parts[pidx];
   const uint32_t old_pct = std::min<uint32_t>(95, std::max<uint32_t>(5, options_.lru_old_percent));
   const uint64_t old_time_us = uint64_t{options_.lru_old_blocks_time_ms} * 1000;
   int full_waits = 0;
   for (int attempt = 0;; attempt++) {
     std::unique_lock<std::mutex> l(p.mu);
-    auto it = p.table.find(id);
-    if (it != p.table.end()) {
-      Frame* f = it->second;
+    if (Frame* f = p.table.find(id)) {
       f->pins.fetch_add(1, std::memory_order_relaxed);
-      impl_->hits++;
-      // Touch: an old page is promoted only when accessed again after old_blocks_time.
-      if (f->list == 2 && NowMicros() - f->first_access_us >= old_time_us) {
-        p.old.Remove(f);
-        p.young.PushFront(f);
-      } else if (f->list == 1 && f != p.young.head) {
+      p.hits++;
+      // Touch: an old page is promoted only when accessed again after old_blocks_time; a
+      // young page moves to the head unless it is still in the first quarter of the list.
+      if (f->list == 2) {
+        if (old_time_us == 0 || NowMicros() - f->first_access_us >= old_time_us) {
+          p.old.Remove(f);
+          p.young.PushFront(f);
+          f->young_stamp = ++p.young_clock;
+          Rebalance(p, old_pct);
+        }
+      } else if (f->list == 1 && p.young_clock - f->young_stamp > p.young.size / 4) {
         p.young.Remove(f);
         p.young.PushFront(f);
+        f->young_stamp = ++p.young_clock;
       }
-      Rebalance(p, old_pct);
       l.unlock();
       if (exclusive) {
         if (try_latch ? !f->latch.try_lock() : (f->latch.lock(), false)) {
@@ -220,15 +315,22 @@ Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, bool is_new,
         (clean->list == 1 ? p.young : p.old).Remove(clean);
         p.table.erase(clean->page_id);
         clean->mapped.store(false, std::memory_order_relaxed);
-        impl_->evictions++;
+        p.evictions++;
         f = clean;
         break;
       }
       if (dirty.empty()) {
-        // Every frame is pinned, usually for a moment (a flush batch, other readers): wait
-        // a little; give up only when it lasts.
+        // Every frame of the partition is pinned (a mini-txn holds every page it changes
+        // until commit): borrow one from another partition or the overflow reserve.
+        l.unlock();
+        f = BorrowFrame(pidx);
+        l.lock();
+        if (f != nullptr) break;
+        // The whole pool is pinned, usually for a moment (a flush batch, other readers):
+        // wait a little; give up only when it lasts.
         if (++full_waits > 2000) {
-          return Status::Busy("buffer pool partition full: every frame is pinned");
+          impl_->pinned_full++;
+          return PoolFullError();
         }
         l.unlock();
         std::this_thread::sleep_for(std::chrono::microseconds(500));
@@ -245,24 +347,26 @@ Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, bool is_new,
       if (p.table.count(id)) break;  // loaded by someone else meanwhile
     }
     if (f == nullptr) continue;  // found in the table: retry as a hit
-    if (p.table.count(id)) {
-      p.PushFree(f);
-      continue;
-    }
-    // An unpinned frame is never latched, so this cannot fail; try_lock also keeps the
+    // An unpinned frame is never latched, so try_lock cannot fail; it also keeps the
     // partition mutex -> latch order out of the lock graph (latches are taken before the
-    // WAL and partition mutexes everywhere else).
-    if (!f->latch.try_lock()) {
-      p.PushFree(f);
+    // WAL and partition mutexes everywhere else). The table check: loaded by someone else
+    // while we looked for a frame.
+    if (p.table.count(id) || !f->latch.try_lock()) {
+      if (f->home == pidx) {
+        p.PushFree(f);
+      } else {
+        l.unlock();
+        GiveBack(f);
+      }
       continue;
     }
-    impl_->misses++;
+    p.misses++;
     f->page_id = id;
     f->mapped.store(true, std::memory_order_relaxed);
     f->pins.store(1, std::memory_order_relaxed);
     f->dirty = false;
     f->first_access_us = NowMicros();
-    p.table[id] = f;
+    p.table.insert(f);
     p.old.PushFront(f);  // midpoint insertion
     Rebalance(p, old_pct);
     l.unlock();
@@ -426,7 +530,7 @@ void BufferPool::Prefetch(PageId id) {
 }
 
 void BufferPool::MarkDirty(Frame* f, Lsn first_lsn, Lsn /*page_lsn*/) {
-  Partition& p = *impl_->parts[f->partition];
+  Partition& p = *impl_->parts[f->partition.load(std::memory_order_relaxed)];
   std::lock_guard<std::mutex> l(p.mu);
   f->modified_during_flush = true;
   if (!f->dirty) {
@@ -461,14 +565,18 @@ std::vector<std::pair<PageId, Lsn>> BufferPool::DirtyPageTable() const {
 
 BufferPoolStats BufferPool::GetStats() const {
   BufferPoolStats st;
-  st.hits = impl_->hits;
-  st.misses = impl_->misses;
-  st.evictions = impl_->evictions;
   st.flushes = impl_->flushes;
   st.prefetches = impl_->prefetches;
   st.capacity_pages = impl_->frames.size();
+  st.borrows = impl_->borrows;
+  st.overflow_allocs = impl_->overflow_allocs;
+  st.lent_pages = static_cast<uint64_t>(std::max<int64_t>(0, impl_->lent_now.load()));
+  st.pinned_full = impl_->pinned_full;
   for (auto& part : impl_->parts) {
     std::lock_guard<std::mutex> l(part->mu);
+    st.hits += part->hits;
+    st.misses += part->misses;
+    st.evictions += part->evictions;
     st.resident_pages += part->table.size();
     st.dirty_pages += part->dirty.size();
     st.young_pages += part->young.size;
@@ -491,21 +599,41 @@ void BufferPool::SetFlushErrorHandler(std::function<void(const Status&)> handler
 }
 
 void BufferPool::EvictAllClean() {
-  for (auto& part : impl_->parts) {
-    std::lock_guard<std::mutex> l(part->mu);
-    for (FrameList* list : {&part->old, &part->young}) {
-      for (Frame* f = list->tail; f;) {
-        Frame* prev = f->prev;
-        if (f->pins.load(std::memory_order_relaxed) == 0 && !f->dirty) {
-          list->Remove(f);
-          part->table.erase(f->page_id);
-          f->mapped.store(false, std::memory_order_relaxed);
-          part->PushFree(f);
+  for (size_t i = 0; i < impl_->parts.size(); i++) {
+    Partition* part = impl_->parts[i].get();
+    std::vector<Frame*> borrowed;
+    {
+      std::lock_guard<std::mutex> l(part->mu);
+      for (FrameList* list : {&part->old, &part->young}) {
+        for (Frame* f = list->tail; f;) {
+          Frame* prev = f->prev;
+          if (f->pins.load(std::memory_order_relaxed) == 0 && !f->dirty) {
+            list->Remove(f);
+            part->table.erase(f->page_id);
+            f->mapped.store(false, std::memory_order_relaxed);
+            if (f->home == i) {
+              part->PushFree(f);
+            } else {
+              borrowed.push_back(f);
+            }
+          }
+          f = prev;
         }
-        f = prev;
       }
     }
+    for (Frame* f : borrowed) GiveBack(f);
   }
+}
+
+Status BufferPool::PoolFullError() const {
+  const uint64_t frames = impl_->frames.size();
+  return Status::Busy(
+      "buffer pool full: all " + std::to_string(frames) + " frames (" +
+          std::to_string(frames * page_size_ >> 10) + " KiB) and the " +
+          std::to_string(impl_->overflow_limit) +
+          " overflow frames are pinned. A WriteBatch keeps every page it changes pinned until "
+          "it commits: split it into smaller batches or raise bplustree.buffer_pool_size",
+      "the batch was not applied");
 }
 
 }  // namespace jadedb::bplustree

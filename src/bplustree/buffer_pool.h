@@ -77,6 +77,11 @@ class PageReadGuard {
 // modified, the MiniTxn keeps the latch until Commit/Abort (nobody may see uncommitted
 // bytes); if not, the latch and pin are dropped at once (latch coupling can let go of safe
 // ancestors). Guards still alive at Commit/Abort are detached (become invalid).
+//
+// Changes are logged through the page's change log (PageChangeLog, InnoDB's mlog): writers
+// that report the bytes they change (Node and PageMutator built from change_log()/mutator())
+// use logged_data(); data() hands out the bytes for unreported writes and switches the page
+// to the whole-page before-image fallback. (data(), change_log(): defined in mini_txn.cc.)
 class PageWriteGuard {
  public:
   PageWriteGuard() = default;
@@ -88,10 +93,17 @@ class PageWriteGuard {
 
   bool valid() const { return mtr_ != nullptr; }
   PageId id() const { return id_; }
-  char* data() const { return data_; }
+  // The bytes for writes that are not reported: the page falls back to a whole-page
+  // before-image (copied now, diffed at commit).
+  char* data() const;
+  // The bytes for reads and for writes reported to change_log() before they are made.
+  char* logged_data() const { return data_; }
+  // The page's change log in the mtr (null when not valid).
+  PageChangeLog* change_log() const;
   size_t page_size() const { return page_size_; }
   PageView view() const { return PageView(data_, page_size_); }
-  PageMutator mutator() const { return PageMutator(data_, page_size_); }
+  // A mutator whose setters report to the change log.
+  PageMutator mutator() const { return PageMutator(data_, page_size_, change_log()); }
   void Release();
 
  private:
@@ -114,6 +126,14 @@ struct BufferPoolStats {
   uint64_t resident_pages = 0;
   uint64_t dirty_pages = 0;
   uint64_t young_pages = 0;  // pages in the young LRU sublist
+  // A partition whose frames were all pinned took a frame from another partition (borrows)
+  // or from the bounded overflow reserve beyond the budget (overflow_allocs); lent_pages
+  // are away from home now (returned when unpinned and clean). pinned_full: fetches refused
+  // because the whole pool and the reserve were pinned.
+  uint64_t borrows = 0;
+  uint64_t overflow_allocs = 0;
+  uint64_t lent_pages = 0;
+  uint64_t pinned_full = 0;
 };
 
 class BufferPool {
@@ -215,6 +235,13 @@ class BufferPool {
   static void Rebalance(Partition& p, uint32_t old_pct);
   void Unpin(Frame* frame);
   void ReleaseRead(Frame* frame);
+  // A frame for partition `to` whose own frames are all pinned: a free or clean unpinned
+  // frame of another partition, else an overflow frame; null when none. Call with no
+  // partition mutex held. The frame is returned (GiveBack) when unpinned and clean.
+  Frame* BorrowFrame(uint32_t to);
+  // Returns a borrowed frame that nobody owns (unmapped, unpinned, on no list) to its home.
+  void GiveBack(Frame* frame);
+  Status PoolFullError() const;
 
   const BPlusTreeOptions options_;
   const uint32_t page_size_;

@@ -32,7 +32,7 @@ Status BufferPool::FlushFrames(const std::vector<Frame*>& frames) {
     bool dirty;
     PageId id;
     {
-      Partition& p = *impl_->parts[f->partition];
+      Partition& p = *impl_->parts[f->partition.load(std::memory_order_relaxed)];
       std::lock_guard<std::mutex> l(p.mu);
       dirty = f->dirty && f->mapped;
       id = f->page_id;
@@ -74,7 +74,7 @@ Status BufferPool::FlushFrames(const std::vector<Frame*>& frames) {
   }
   impl_->flushes += copies.size();
   for (Copy& c : copies) {
-    Partition& p = *impl_->parts[c.frame->partition];
+    Partition& p = *impl_->parts[c.frame->partition.load(std::memory_order_relaxed)];
     std::lock_guard<std::mutex> l(p.mu);
     if (!c.frame->dirty) continue;
     p.dirty.erase({c.frame->rec_lsn, c.frame});
@@ -105,9 +105,14 @@ Status BufferPool::FlushDirty(Lsn up_to, size_t max_pages) {
     std::vector<Frame*> chunk;
     for (size_t j = i; j < std::min(todo.size(), i + kChunk); j++) {
       Frame* f = todo[j].first;
-      Partition& p = *impl_->parts[f->partition];
+      // The snapshot is stale: the frame may have moved (borrowing) since; its owner's
+      // mutex is needed to look at it.
+      const uint32_t owner = f->partition.load(std::memory_order_relaxed);
+      if (owner >= impl_->parts.size()) continue;  // an overflow frame back in the reserve
+      Partition& p = *impl_->parts[owner];
       std::lock_guard<std::mutex> l(p.mu);
-      if (f->mapped && f->page_id == todo[j].second && f->dirty) {
+      if (f->partition.load(std::memory_order_relaxed) == owner && f->mapped &&
+          f->page_id == todo[j].second && f->dirty) {
         f->pins.fetch_add(1, std::memory_order_relaxed);
         chunk.push_back(f);
       }

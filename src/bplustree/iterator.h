@@ -31,6 +31,9 @@ class TreeIterator final : public Iterator {
   void Next() override;
   void Prev() override;
   std::string_view key() const override { return leaf_.key(pos_); }
+  // True when Next() will only move within the current leaf copy, so views of the current
+  // key and value stay valid across it.
+  bool NextStaysInLeaf() const { return valid_ && pos_ + 1 < leaf_.size(); }
   std::string_view value() const override { return leaf_.value(pos_); }
   Status status() const override { return status_; }
 

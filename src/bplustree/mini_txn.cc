@@ -1,5 +1,11 @@
 #include "bplustree/mini_txn.h"
 
+#include <atomic>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
 #include "bplustree/buffer_pool.h"
 #include "bplustree/free_list.h"
 #include "bplustree/storage_engine.h"
@@ -7,6 +13,58 @@
 #include "bplustree/wal_record.h"
 
 namespace jadedb::bplustree {
+
+namespace {
+
+bool VerifyByDefault() {
+#ifndef NDEBUG
+  return true;
+#else
+  const char* env = std::getenv("JADEDB_VERIFY_MLOG");
+  return env != nullptr && env[0] == '1';
+#endif
+}
+
+// -1: not set yet (the default is computed on first use, so a static initializer in another
+// file may call SetVerifyChangeLogs before or after this file's initializers run).
+std::atomic<int> g_verify_change_logs{-1};
+
+[[noreturn]] void ChangeLogBug(PageId id, const char* what, size_t offset) {
+  std::fprintf(stderr,
+               "B+tree change log incomplete: page %" PRIu64
+               " %s at byte %zu (a writer changed "
+               "the page without reporting the range; see PageChangeLog)\n",
+               id, what, offset);
+  std::abort();
+}
+
+}  // namespace
+
+void MiniTxn::SetVerifyChangeLogs(bool on) {
+  g_verify_change_logs.store(on ? 1 : 0, std::memory_order_relaxed);
+}
+
+bool MiniTxn::VerifyChangeLogs() {
+  int v = g_verify_change_logs.load(std::memory_order_relaxed);
+  if (v < 0) {
+    int unset = -1;
+    v = VerifyByDefault() ? 1 : 0;
+    if (!g_verify_change_logs.compare_exchange_strong(unset, v, std::memory_order_relaxed)) {
+      v = unset;
+    }
+  }
+  return v == 1;
+}
+
+// PageWriteGuard's change-log accessors live with the mtr that owns the logs.
+char* PageWriteGuard::data() const {
+  if (mtr_ != nullptr) mtr_->entry(slot_).log.SetWholePage();
+  return data_;
+}
+
+PageChangeLog* PageWriteGuard::change_log() const {
+  return mtr_ != nullptr ? &mtr_->entry(slot_).log : nullptr;
+}
 
 MiniTxn::MiniTxn(StorageEngine* engine) : engine_(engine), id_(engine->NextMiniTxnId()) {}
 
@@ -47,8 +105,11 @@ size_t MiniTxn::AddPage(Frame* frame, PageId id, char* data, size_t page_size) {
   e->frame = frame;
   e->id = id;
   e->data = data;
-  e->before.reset(new char[page_size]);
-  std::memcpy(e->before.get(), data, page_size);
+  e->log.Start(data, page_size);
+  if (VerifyChangeLogs()) {
+    e->verify_image.reset(new char[page_size]);
+    std::memcpy(e->verify_image.get(), data, page_size);
+  }
   pages_.push_back(std::move(e));
   const size_t slot = pages_.size() - 1;
   if (pages_.size() > kLinearFindPages) {
@@ -80,13 +141,31 @@ void MiniTxn::GuardReleased(size_t slot) {
   e.guard_alive = false;
   e.guard = nullptr;
   if (e.frame == nullptr) return;
-  const size_t n = engine_->page_size();
-  if (std::memcmp(e.before.get(), e.data, n) == 0) {
+  if (!e.log.Modified()) {
+    if (e.verify_image != nullptr) VerifyRanges(e, {});
     // Unmodified: let go at once (latch coupling releases safe ancestors this way).
     engine_->buffer_pool()->ReleaseWrite(e.frame);
     e.frame = nullptr;
-    e.before.reset();
+    e.log.Start(nullptr, 0);
+    e.verify_image.reset();
   }
+}
+
+void MiniTxn::VerifyRanges(const PageEntry& e, const std::vector<ByteRange>& ranges) const {
+  std::vector<ByteRange> want;
+  DiffPage(e.verify_image.get(), e.data, engine_->page_size(), &want);
+  const size_t n = std::min(want.size(), ranges.size());
+  for (size_t i = 0; i < n; i++) {
+    const ByteRange& w = want[i];
+    const ByteRange& r = ranges[i];
+    if (w.offset != r.offset)
+      ChangeLogBug(e.id, "range starts differ", std::min(w.offset, r.offset));
+    if (w.after != r.after || w.before != r.before) {
+      ChangeLogBug(e.id, "range bytes differ", w.offset);
+    }
+  }
+  if (want.size() > n) ChangeLogBug(e.id, "changed but unlogged", want[n].offset);
+  if (ranges.size() > n) ChangeLogBug(e.id, "logged but unchanged", ranges[n].offset);
 }
 
 void MiniTxn::SetRootPageId(PageId root) {
@@ -144,7 +223,12 @@ Status MiniTxn::Commit(bool sync) {
     r.type = WalRecordType::kPage;
     r.txn_id = id_;
     r.page_id = e->id;
-    DiffPage(e->before.get(), e->data, n, &r.ranges);
+    if (e->log.whole_page()) {
+      DiffPage(e->log.before_image(), e->data, n, &r.ranges);
+    } else {
+      ChangedRanges(e->log, &r.ranges);
+    }
+    if (e->verify_image != nullptr) VerifyRanges(*e, r.ranges);
     if (r.ranges.empty()) {
       if (e->guard_alive && e->guard != nullptr) {
         e->guard->mtr_ = nullptr;
@@ -199,6 +283,8 @@ Status MiniTxn::Commit(bool sync) {
     // Under the WAL mutex, so checkpoints see page LSNs, dirty state and meta that match
     // the log exactly.
     for (PageEntry* e : modified) {
+      // Reported so that an Abort after a failed WAL write restores the old page LSN too.
+      e->log.WillChange(page_layout::kLsn, 8);
       PageMutator(e->data, n).set_lsn(last);
       pool->MarkDirty(e->frame, first, last);
     }
@@ -234,9 +320,13 @@ Status MiniTxn::Commit(bool sync) {
 
 void MiniTxn::Abort() {
   if (!active()) return;
-  const size_t n = engine_->page_size();
   for (auto& e : pages_) {
-    if (e->frame != nullptr) std::memcpy(e->data, e->before.get(), n);
+    if (e->frame == nullptr) continue;
+    e->log.Undo();
+    if (e->verify_image != nullptr &&
+        std::memcmp(e->data, e->verify_image.get(), engine_->page_size()) != 0) {
+      ChangeLogBug(e->id, "not restored by Abort", 0);
+    }
   }
   if (root_changed_) engine_->SetRootInMemory(old_root_);
   StorageEngine* engine = engine_;

@@ -1,13 +1,20 @@
 // MiniTxn: InnoDB's mini-transaction. Groups the page changes of one logical operation (one
 // WriteBatch, one split, one allocation) so they become durable and visible atomically.
 //
-// Pages are fetched for write through the mtr (BufferPool::FetchWrite); the mtr snapshots
-// each page's before-image when it is first latched. Commit() diffs each page against its
-// before-image and appends one redo record per modified page (byte ranges: offset,
-// after-bytes, before-bytes as undo information), the meta changes, and a commit record to
-// the WAL in one group; it stamps every modified page with the commit LSN, marks it dirty,
-// releases all latches, and with sync=true waits until the WAL is durable (group commit:
-// concurrent committers share one fsync). Abort() restores the before-images.
+// Pages are fetched for write through the mtr (BufferPool::FetchWrite). Each page gets a change
+// log (PageChangeLog, InnoDB's mlog): its writers report the byte ranges they are about to
+// change and the log saves those bytes; writes that are not reported switch the page to a
+// whole-page before-image. Commit() turns each page's log into byte ranges (offset,
+// after-bytes, before-bytes as undo information; ChangedRanges, or DiffPage against the
+// whole-page image) and appends one redo record per modified page, the meta changes, and a
+// commit record to the WAL in one group; it stamps every modified page with the commit LSN,
+// marks it dirty, releases all latches, and with sync=true waits until the WAL is durable
+// (group commit: concurrent committers share one fsync). Abort() restores the before-images.
+//
+// Verification mode (SetVerifyChangeLogs; on in builds without NDEBUG, with the environment
+// variable JADEDB_VERIFY_MLOG=1, and in the test binaries) also keeps a whole-page copy of
+// every page and checks at commit and release that the logged ranges are exactly what a diff
+// against it gives: a write that was not reported aborts the process, naming the page and byte.
 //
 // Thread safety: a MiniTxn is used by one thread. Its latches are held until Commit/Abort
 // (except pages released unmodified, see PageWriteGuard). Destroying an active mtr aborts it.
@@ -21,6 +28,7 @@
 #include <vector>
 
 #include "bplustree/page.h"
+#include "bplustree/wal_record.h"
 #include "jadedb/status.h"
 
 namespace jadedb::bplustree {
@@ -57,13 +65,18 @@ class MiniTxn {
   // LSN of the commit record after a successful Commit (kInvalidLsn if nothing was logged).
   Lsn commit_lsn() const { return commit_lsn_; }
 
+  // Verification of the change logs (see above), process-wide.
+  static void SetVerifyChangeLogs(bool on);
+  static bool VerifyChangeLogs();
+
   // --- storage-layer internals ---
   struct PageEntry {
     Frame* frame = nullptr;
     PageId id = kInvalidPageId;
     char* data = nullptr;
-    std::unique_ptr<char[]> before;  // before-image
-    bool guard_alive = false;        // a PageWriteGuard currently refers to this entry
+    PageChangeLog log;
+    std::unique_ptr<char[]> verify_image;  // before-image, verification mode only
+    bool guard_alive = false;              // a PageWriteGuard currently refers to this entry
     PageWriteGuard* guard = nullptr;
   };
   // Registers a page the caller has pinned and X-latched; returns its slot.
@@ -86,6 +99,8 @@ class MiniTxn {
  private:
   void ReleaseAll();
   void Reset();
+  // Verification mode: aborts unless ranges are the diff of e's page against its copy.
+  void VerifyRanges(const PageEntry& e, const std::vector<ByteRange>& ranges) const;
 
   StorageEngine* engine_ = nullptr;
   uint64_t id_ = 0;

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "bplustree/page.h"
 #include "util/coding.h"
 
 namespace jadedb::bplustree {
@@ -29,6 +30,15 @@ void Node::Init(char* data, size_t size, bool leaf) {
   std::memset(data, 0, kHeaderSize);
   data[0] = static_cast<char>(leaf ? kLeafKind : kInternalKind);
   EncodeFixed16(data + 4, static_cast<uint16_t>(size));
+}
+
+void Node::Format(bool leaf) {
+  WillChange(0, kHeaderSize);
+  Init(data_, size_, leaf);
+}
+
+void Node::WillChange(size_t off, size_t len) const {
+  if (log_ != nullptr) log_->WillChange(base_ + off, len);
 }
 
 int Node::count() const { return DecodeFixed16(data_ + 2); }
@@ -145,7 +155,9 @@ OverflowRef Node::ValueRef(int i) const { return OverflowRef::Decode(raw_value(i
 uint64_t Node::child(int i) const { return DecodeFixed64(raw_value(i).data()); }
 
 void Node::set_child(int i, uint64_t page) {
-  EncodeFixed64(const_cast<char*>(raw_value(i).data()), page);
+  char* p = const_cast<char*>(raw_value(i).data());
+  WillChange(static_cast<size_t>(p - data_), 8);
+  EncodeFixed64(p, page);
 }
 
 Status Node::FullKey(int i, const KeyLoader& loader, std::string* key) const {
@@ -237,9 +249,12 @@ bool Node::InsertCell(int pos, std::string_view cell) {
   size_t contiguous = heap_top() - (kHeaderSize + 2 * static_cast<size_t>(count()));
   if (contiguous < cell.size() + 2) Compact();
   uint16_t off = static_cast<uint16_t>(heap_top() - cell.size());
+  int n = count();
+  WillChange(off, cell.size());
+  WillChange(kHeaderSize + 2 * static_cast<size_t>(pos), 2 * static_cast<size_t>(n - pos + 1));
+  WillChange(2, 4);  // count, heap_top
   std::memcpy(data_ + off, cell.data(), cell.size());
   set_heap_top(off);
-  int n = count();
   char* slots = data_ + kHeaderSize;
   std::memmove(slots + 2 * (pos + 1), slots + 2 * pos, 2 * static_cast<size_t>(n - pos));
   set_slot(pos, off);
@@ -251,6 +266,8 @@ void Node::RemoveCell(int i) {
   size_t sz = CellSize(i);
   int n = count();
   char* slots = data_ + kHeaderSize;
+  WillChange(2, 6);  // count, heap_top, frag
+  WillChange(kHeaderSize + 2 * static_cast<size_t>(i), 2 * static_cast<size_t>(n - i - 1));
   if (slot(i) == heap_top()) {
     set_heap_top(static_cast<uint16_t>(heap_top() + sz));
   } else {
@@ -263,6 +280,7 @@ void Node::RemoveCell(int i) {
 bool Node::ReplaceCell(int i, std::string_view cell) {
   size_t old = CellSize(i);
   if (cell.size() == old) {
+    WillChange(slot(i), cell.size());
     std::memmove(data_ + slot(i), cell.data(), cell.size());
     return true;
   }
@@ -279,7 +297,14 @@ void Node::Compact() {
   size_t top = size_;
   // Copy cells out first: they may overlap their new places.
   std::vector<std::string> cells(n);
-  for (int i = 0; i < n; i++) cells[i] = std::string(Cell(i));
+  size_t total = 0;
+  for (int i = 0; i < n; i++) {
+    cells[i] = std::string(Cell(i));
+    total += cells[i].size();
+  }
+  WillChange(size_ - total, total);
+  WillChange(kHeaderSize, 2 * static_cast<size_t>(n));
+  WillChange(4, 4);  // heap_top, frag
   for (int i = 0; i < n; i++) {
     top -= cells[i].size();
     std::memcpy(data_ + top, cells[i].data(), cells[i].size());
@@ -290,6 +315,7 @@ void Node::Compact() {
 }
 
 void Node::Clear() {
+  WillChange(2, 6);  // count, heap_top, frag
   set_count(0);
   set_heap_top(static_cast<uint16_t>(size_));
   set_frag(0);

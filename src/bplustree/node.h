@@ -11,6 +11,9 @@
 // infinity), so child i covers keys in [key(i), key(i+1)). Keys too large to stay inline keep a
 // prefix inline followed by an OverflowRef to the full key (kKeyOverflow).
 //
+// Every mutator reports the bytes it is about to change to the page's change log (when the Node
+// was made with one, see PageChangeLog), so the mini-transaction logs exactly those ranges.
+//
 // Not thread-safe: the page latch protects it.
 #pragma once
 
@@ -23,6 +26,8 @@
 #include "jadedb/status.h"
 
 namespace jadedb::bplustree {
+
+class PageChangeLog;
 
 // Where an overflowed key or value lives: a chain of overflow pages starting at first_page.
 struct OverflowRef {
@@ -50,9 +55,14 @@ class Node {
   static constexpr uint8_t kInternalKind = 2;
 
   Node(char* data, size_t size) : data_(data), size_(size) {}
+  // A node at page offset base of a page whose changes go to log (may be null).
+  Node(char* data, size_t size, PageChangeLog* log, size_t base)
+      : data_(data), size_(size), log_(log), base_(base) {}
 
   // Formats an empty node. size must be < 65536.
   static void Init(char* data, size_t size, bool leaf);
+  // Init on this node (reporting the change).
+  void Format(bool leaf);
 
   // Checks the node's structure (kind, slot offsets inside the heap, cells well formed) so a
   // damaged page yields Corruption instead of out-of-bounds reads. what names the page.
@@ -61,6 +71,7 @@ class Node {
   bool is_leaf() const { return static_cast<uint8_t>(data_[0]) == kLeafKind; }
   int count() const;
   size_t size() const { return size_; }
+  // The raw bytes (writes through it are not reported: read only when there is a log).
   char* data() const { return data_; }
 
   // Cell accessors, 0 <= i < count().
@@ -123,9 +134,13 @@ class Node {
   uint16_t frag() const;
   void set_frag(uint16_t v);
   void set_count(int n);
+  // Reports node bytes [off, off + len) to the change log before they change.
+  void WillChange(size_t off, size_t len) const;
 
   char* data_;
   size_t size_;
+  PageChangeLog* log_ = nullptr;
+  size_t base_ = 0;
 };
 
 }  // namespace jadedb::bplustree

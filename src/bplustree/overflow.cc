@@ -54,7 +54,7 @@ Status WalkChain(BufferPool* pool, MiniTxn* mtr, const OverflowRef& ref, Fn fn) 
     Status s;
     if (mtr != nullptr && mtr->FindPage(id) >= 0) {
       s = pool->FetchWrite(id, mtr, &wg);
-      data = wg.data();
+      data = wg.logged_data();
     } else {
       s = pool->FetchRead(id, &rg);
       data = rg.data();

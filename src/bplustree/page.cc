@@ -37,6 +37,52 @@ void InitPage(char* data, size_t page_size, PageId id, PageType type, uint16_t l
   m.set_free_end(static_cast<uint32_t>(PayloadEnd(page_size)));
 }
 
+void PageChangeLog::Start(char* data, size_t page_size) {
+  page_ = data;
+  page_size_ = page_size;
+  whole_.reset();
+  records_.clear();
+  saved_.clear();
+}
+
+void PageChangeLog::Reserve() {
+  records_.reserve(8);
+  saved_.reserve(512);
+}
+
+void PageChangeLog::SetWholePage() {
+  if (whole_ != nullptr) return;
+  whole_.reset(new char[page_size_]);
+  std::memcpy(whole_.get(), page_, page_size_);
+  // Undo the reported changes on the copy, latest first, so each byte ends with its value
+  // from before the first report: the page's before-image.
+  for (size_t i = records_.size(); i-- > 0;) {
+    const Record& r = records_[i];
+    std::memcpy(whole_.get() + r.offset, saved(r), r.length);
+  }
+  records_.clear();
+  saved_.clear();
+}
+
+bool PageChangeLog::Modified() const {
+  if (whole_ != nullptr) return std::memcmp(whole_.get(), page_, page_size_) != 0;
+  for (const Record& r : records_) {
+    if (std::memcmp(page_ + r.offset, saved(r), r.length) != 0) return true;
+  }
+  return false;
+}
+
+void PageChangeLog::Undo() {
+  if (whole_ != nullptr) {
+    std::memcpy(page_, whole_.get(), page_size_);
+    return;
+  }
+  for (size_t i = records_.size(); i-- > 0;) {
+    const Record& r = records_[i];
+    std::memcpy(page_ + r.offset, saved(r), r.length);
+  }
+}
+
 uint32_t ComputePageChecksum(const char* data, size_t page_size) {
   // Everything but the header checksum and the trailer checksum (which repeat the result).
   uint32_t crc = crc32c::Extend(0, data, page_layout::kChecksum);

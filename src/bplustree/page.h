@@ -10,10 +10,13 @@
 // page's latch (see buffer_pool.h).
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "jadedb/status.h"
 
@@ -126,16 +129,83 @@ class PageView {
   size_t page_size_;
 };
 
+// The change log of one page within a mini-transaction (InnoDB's mlog). Writers report each
+// byte range just before they change it (WillChange); the log saves the range's current bytes.
+// Those are the undo for MiniTxn::Abort and, at commit, the before-bytes of the redo ranges,
+// whose after-bytes are then read from the page. So a small change costs a few small copies
+// instead of a whole-page before-image and a whole-page compare.
+//
+// Writes nobody reports are covered by the whole-page fallback: SetWholePage() snapshots the
+// page's before-image (the page with every reported change undone) and commit diffs the page
+// against it. PageWriteGuard::data() and PageMutator::mutable_data()/mutable_payload() switch
+// to it, so a writer that does not report is slower, never unlogged.
+//
+// Not thread-safe: the page's exclusive latch protects it.
+class PageChangeLog {
+ public:
+  struct Record {
+    uint32_t offset;  // page offset of the reported range
+    uint32_t length;
+    uint32_t saved;  // offset of its before-bytes in the saved buffer
+  };
+
+  // Starts logging the page at data (page_size bytes) as it is now.
+  void Start(char* data, size_t page_size);
+  // Bytes [offset, offset + length) of the page are about to change.
+  void WillChange(size_t offset, size_t length) {
+    assert(offset + length <= page_size_);
+    if (whole_ != nullptr || length == 0) return;
+    if (records_.empty()) Reserve();
+    records_.push_back({static_cast<uint32_t>(offset), static_cast<uint32_t>(length),
+                        static_cast<uint32_t>(saved_.size())});
+    saved_.append(page_ + offset, length);
+  }
+  // Switches to the whole-page fallback (no-op when already there).
+  void SetWholePage();
+
+  bool whole_page() const { return whole_ != nullptr; }
+  // The page's before-image; whole-page mode only.
+  const char* before_image() const { return whole_.get(); }
+  const std::vector<Record>& records() const { return records_; }
+  const char* saved(const Record& r) const { return saved_.data() + r.saved; }
+  const char* page() const { return page_; }
+  size_t page_size() const { return page_size_; }
+
+  // Whether some byte may differ from the before-image (false only when none does).
+  bool Modified() const;
+  // Restores the before-image.
+  void Undo();
+
+ private:
+  // Room for a typical write (a few ranges, a few hundred bytes) in one allocation each.
+  void Reserve();
+
+  char* page_ = nullptr;
+  size_t page_size_ = 0;
+  std::unique_ptr<char[]> whole_;
+  std::vector<Record> records_;
+  std::string saved_;
+};
+
 // Writable view. Changes to a buffer-pool page must be made while holding a PageWriteGuard
-// obtained through a MiniTxn, which logs them. Do not set the LSN, checksum or trailer:
-// MiniTxn::Commit and SealPage own those.
+// obtained through a MiniTxn, which logs them: a mutator from PageWriteGuard::mutator()
+// reports its setters' ranges to the page's change log, and handing out raw bytes
+// (mutable_data/mutable_payload) switches the page to the whole-page fallback. Do not set the
+// LSN, checksum or trailer: MiniTxn::Commit and SealPage own those.
 class PageMutator : public PageView {
  public:
-  PageMutator(char* data, size_t page_size) : PageView(data, page_size), mdata_(data) {}
+  PageMutator(char* data, size_t page_size, PageChangeLog* log = nullptr)
+      : PageView(data, page_size), mdata_(data), log_(log) {}
 
-  char* mutable_data() const { return mdata_; }
-  char* mutable_payload() const { return mdata_ + PayloadBegin(); }
-  void set_type(PageType t) { mdata_[page_layout::kType] = static_cast<char>(t); }
+  char* mutable_data() const {
+    if (log_ != nullptr) log_->SetWholePage();
+    return mdata_;
+  }
+  char* mutable_payload() const { return mutable_data() + PayloadBegin(); }
+  void set_type(PageType t) {
+    const char v = static_cast<char>(t);
+    Put(page_layout::kType, &v, 1);
+  }
   void set_level(uint16_t v) { Put(page_layout::kLevel, &v, 2); }
   void set_flags(uint16_t v) { Put(page_layout::kFlags, &v, 2); }
   void set_record_count(uint16_t v) { Put(page_layout::kRecordCount, &v, 2); }
@@ -149,8 +219,12 @@ class PageMutator : public PageView {
   void set_id(PageId v) { Put(page_layout::kPageId, &v, 8); }
 
  private:
-  void Put(size_t off, const void* v, size_t n) { std::memcpy(mdata_ + off, v, n); }
+  void Put(size_t off, const void* v, size_t n) {
+    if (log_ != nullptr) log_->WillChange(off, n);
+    std::memcpy(mdata_ + off, v, n);
+  }
   char* mdata_;
+  PageChangeLog* log_;
 };
 
 // Formats data as an empty page: zeroed payload, magic/version, id, type, level, LSN kept as

@@ -25,13 +25,23 @@ PageFile::PageFile(Env* env, std::string dir, uint32_t page_size, uint64_t segme
     : env_(env),
       dir_(std::move(dir)),
       page_size_(page_size),
-      pages_per_segment_(std::max<uint64_t>(segment_file_bytes / page_size, 2)) {}
+      pages_per_segment_(std::max<uint64_t>(segment_file_bytes / page_size, 2)),
+      fast_files_(new std::atomic<RandomRWFile*>[kFastSegments]) {
+  for (size_t i = 0; i < kFastSegments; i++) fast_files_[i].store(nullptr);
+}
 
 std::string PageFile::PagePath(PageId id) const {
   return dir_ + "/" + SegmentName(id / pages_per_segment_);
 }
 
 Status PageFile::GetFile(uint64_t segment, RandomRWFile** file) const {
+  if (segment < kFastSegments) {
+    RandomRWFile* f = fast_files_[segment].load(std::memory_order_acquire);
+    if (f != nullptr) {
+      *file = f;
+      return Status::OK();
+    }
+  }
   std::lock_guard<std::mutex> l(mu_);
   if (segment >= files_.size()) files_.resize(segment + 1);
   if (!files_[segment]) {
@@ -43,6 +53,7 @@ Status PageFile::GetFile(uint64_t segment, RandomRWFile** file) const {
     if (created) dir_unsynced_ = true;
   }
   *file = files_[segment].get();
+  if (segment < kFastSegments) fast_files_[segment].store(*file, std::memory_order_release);
   return Status::OK();
 }
 

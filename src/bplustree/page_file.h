@@ -12,6 +12,7 @@
 // and writes of distinct pages proceed in parallel).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -84,6 +85,11 @@ class PageFile {
   const uint64_t pages_per_segment_;
   mutable std::mutex mu_;
   mutable std::vector<std::unique_ptr<RandomRWFile>> files_;
+  // Lock-free copy of files_ for the first kFastSegments segments (256 GiB of 64 MiB
+  // segments), so a buffer-pool miss does not take mu_: a file, once open, stays open (and at
+  // the same address) until the PageFile is destroyed. Published after files_ holds it.
+  static constexpr size_t kFastSegments = 4096;
+  mutable std::unique_ptr<std::atomic<RandomRWFile*>[]> fast_files_;
   std::set<uint64_t> unsynced_;
   // A segment file was created since the last successful directory sync.
   mutable bool dir_unsynced_ = false;  // guarded by mu_ (set by GetFile, which is const)

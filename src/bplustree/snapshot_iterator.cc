@@ -2,16 +2,32 @@
 
 #include <utility>
 
+#include "bplustree/storage_engine.h"
+
 namespace jadedb::bplustree {
 
 SnapshotIterator::SnapshotIterator(Tree* tree, const ReadOptions& options,
                                    std::shared_ptr<UndoOverlay> overlay,
-                                   std::function<void()> on_destroy)
+                                   std::function<void()> on_destroy, const StorageEngine* engine)
     : raw_(tree, options),
       lower_(options.lower_bound),
       upper_(options.upper_bound),
       overlay_(std::move(overlay)),
-      on_destroy_(std::move(on_destroy)) {}
+      on_destroy_(std::move(on_destroy)),
+      engine_(engine) {
+  ReadsAllowed();
+}
+
+bool SnapshotIterator::ReadsAllowed() {
+  if (fenced_.ok()) {
+    if (engine_ == nullptr) return true;
+    Status error = engine_->read_error();
+    if (error.ok()) return true;
+    fenced_ = std::move(error);
+  }
+  valid_ = false;
+  return false;
+}
 
 SnapshotIterator::~SnapshotIterator() {
   if (on_destroy_) on_destroy_();
@@ -104,11 +120,13 @@ void SnapshotIterator::FindBackward(const std::string* ceil, bool exclusive) {
 }
 
 void SnapshotIterator::SeekToFirst() {
+  if (!ReadsAllowed()) return;
   raw_.SeekToFirst();
   FindForward(lower_.value_or(""), false);
 }
 
 void SnapshotIterator::Seek(std::string_view target) {
+  if (!ReadsAllowed()) return;
   // Copied first: target may view this iterator's current key, which the seek replaces.
   std::string floor(target);
   raw_.Seek(floor);
@@ -117,11 +135,13 @@ void SnapshotIterator::Seek(std::string_view target) {
 }
 
 void SnapshotIterator::SeekToLast() {
+  if (!ReadsAllowed()) return;
   raw_.SeekToLast();
   FindBackward(upper_ ? &*upper_ : nullptr, upper_.has_value());
 }
 
 void SnapshotIterator::SeekForPrev(std::string_view target) {
+  if (!ReadsAllowed()) return;
   std::string ceil(target);  // copied first, as in Seek
   raw_.SeekForPrev(ceil);
   if (upper_ && ceil >= *upper_) {
@@ -132,26 +152,32 @@ void SnapshotIterator::SeekForPrev(std::string_view target) {
 }
 
 void SnapshotIterator::Next() {
-  if (!valid_) return;
-  cur_.assign(key());
+  if (!valid_ || !ReadsAllowed()) return;
   if (forward_ && from_raw_) {
     // The tree cursor is at cur: step it, then consult the overlay (after the read, see
-    // UndoOverlay::nonempty). With nothing recorded the tree's next key is the answer.
+    // UndoOverlay::nonempty). With nothing recorded the tree's next key is the answer. The
+    // current key is copied only when the step may replace the leaf copy it views (once per
+    // leaf on a plain scan, not once per entry).
+    const std::string_view prev = raw_.key();
+    const bool same_leaf = raw_.NextStaysInLeaf();
+    if (!same_leaf) cur_.assign(prev);
     raw_.Next();
     if (!overlay_->nonempty.load(std::memory_order_acquire)) {
       valid_ = raw_.Valid();
       return;
     }
+    if (same_leaf) cur_.assign(prev);
     FindForward(cur_, true);
     return;
   }
+  cur_.assign(key());
   // Realign the tree cursor just after cur.
   raw_.Seek(cur_);
   FindForward(cur_, true);
 }
 
 void SnapshotIterator::Prev() {
-  if (!valid_) return;
+  if (!valid_ || !ReadsAllowed()) return;
   cur_.assign(key());
   if (forward_ || !from_raw_) raw_.SeekForPrev(cur_);
   FindBackward(&cur_, true);

@@ -27,6 +27,8 @@
 
 namespace jadedb::bplustree {
 
+class StorageEngine;
+
 struct UndoOverlay {
   std::mutex mu;
   // key -> value at the iterator's creation (nullopt: absent then).
@@ -47,9 +49,11 @@ struct UndoOverlay {
 
 class SnapshotIterator final : public Iterator {
  public:
-  // on_destroy unregisters the overlay from the DB.
+  // on_destroy unregisters the overlay from the DB. With engine, every positioning call
+  // first checks engine->read_error() (the WAL failed): the iterator then becomes invalid
+  // and status() returns that error, from creation on or from the next call.
   SnapshotIterator(Tree* tree, const ReadOptions& options, std::shared_ptr<UndoOverlay> overlay,
-                   std::function<void()> on_destroy);
+                   std::function<void()> on_destroy, const StorageEngine* engine = nullptr);
   ~SnapshotIterator() override;
 
   bool Valid() const override { return valid_; }
@@ -61,10 +65,12 @@ class SnapshotIterator final : public Iterator {
   void Prev() override;
   std::string_view key() const override { return from_raw_ ? raw_.key() : key_; }
   std::string_view value() const override { return from_raw_ ? raw_.value() : value_; }
-  Status status() const override { return raw_.status(); }
+  Status status() const override { return fenced_.ok() ? raw_.status() : fenced_; }
 
  private:
   bool InBounds(std::string_view k) const;
+  // False (and the iterator invalid, fenced_ set) once the engine's reads are fenced.
+  bool ReadsAllowed();
   // Positions at the first visible key >= floor (> floor when exclusive), raw_ being at or
   // before it.
   void FindForward(const std::string& floor, bool exclusive);
@@ -74,6 +80,8 @@ class SnapshotIterator final : public Iterator {
   std::optional<std::string> lower_, upper_;
   std::shared_ptr<UndoOverlay> overlay_;
   std::function<void()> on_destroy_;
+  const StorageEngine* const engine_;
+  Status fenced_;  // the engine's read error, once seen
   bool valid_ = false;
   bool forward_ = true;
   bool from_raw_ = false;

@@ -163,6 +163,15 @@ void StorageEngine::RecordBackgroundError(const Status& s) {
   Log(options_.info_log, "background error, writes stopped: %s", s.ToString().c_str());
 }
 
+void StorageEngine::RecordWalSyncError(const Status& s) {
+  if (s.ok()) return;
+  RecordBackgroundError(s);
+  // Set after the error is kept, so a reader that sees the fence finds an error to return.
+  if (!reads_fenced_.exchange(true, std::memory_order_acq_rel)) {
+    Log(options_.info_log, "WAL fsync failed: reads return the background error until reopen");
+  }
+}
+
 void StorageEngine::LogWarning(const std::string& message) const {
   Log(options_.info_log, "%s", message.c_str());
 }
@@ -215,6 +224,10 @@ bool StorageEngine::GetProperty(std::string_view name, std::string* value) const
       {"bplustree.buffer-pool.capacity-pages", st.capacity_pages},
       {"bplustree.buffer-pool.resident-pages", st.resident_pages},
       {"bplustree.buffer-pool.dirty-pages", st.dirty_pages},
+      {"bplustree.buffer-pool.borrows", st.borrows},
+      {"bplustree.buffer-pool.overflow-allocs", st.overflow_allocs},
+      {"bplustree.buffer-pool.lent-pages", st.lent_pages},
+      {"bplustree.buffer-pool.pinned-full", st.pinned_full},
       {"bplustree.page-size", page_size_},
       {"bplustree.pages", PageCount()},
       {"bplustree.free-pages", FreePageCount()},

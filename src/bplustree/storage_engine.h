@@ -92,6 +92,23 @@ class StorageEngine {
   Status background_error() const;
   // Keeps s (when not OK) unless an error is already kept; logs it.
   void RecordBackgroundError(const Status& s);
+  // For a failed WAL fsync of a sync commit: RecordBackgroundError(s), and reads are fenced
+  // (read_error) until the store is reopened.
+  void RecordWalSyncError(const Status& s);
+  // OK, or the background error once a WAL fsync failed. A sync commit releases its page
+  // latches after the log write(2) and before the fsync (early lock release, as InnoDB), so
+  // when that fsync fails readers may already have seen changes the log may not hold (after
+  // a failed fsync the kernel may drop the unsynced pages): what the store holds after
+  // recovery is unknown until it reopens. From then on Get, MultiGet and iterators return
+  // this error rather than answer with data that may vanish; reopening runs recovery, which
+  // decides what is durable. A failed log write(2) alone does not fence reads (the commit is
+  // rolled back before its latches are released, and everything visible is in the OS), nor
+  // does a failed page flush (the pages in memory match the durable log).
+  // One acquire load while healthy.
+  Status read_error() const {
+    if (!reads_fenced_.load(std::memory_order_acquire)) return Status::OK();
+    return background_error();
+  }
   // Writes a line to the informational log (options.info_log; dropped when null).
   void LogWarning(const std::string& message) const;
 
@@ -140,8 +157,9 @@ class StorageEngine {
   uint64_t segment_file_bytes_ = 0;
   RecoveryStats recovery_stats_;
   bool closed_ = false;
-  mutable std::mutex error_mu_;  // a leaf lock: nothing is called while holding it
-  Status background_error_;      // guarded by error_mu_
+  mutable std::mutex error_mu_;            // a leaf lock: nothing is called while holding it
+  Status background_error_;                // guarded by error_mu_
+  std::atomic<bool> reads_fenced_{false};  // set (after background_error_) when the WAL failed
 };
 
 }  // namespace jadedb::bplustree

@@ -39,7 +39,7 @@ Status Tree::Init() {
   PageWriteGuard g;
   Status s = pool_->AllocatePage(&mtr, PageType::kLeaf, 0, &g);
   if (!s.ok()) return s;
-  Node::Init(g.mutator().mutable_payload(), payload_size_, /*leaf=*/true);
+  NodeOf(g).Format(/*leaf=*/true);
   mtr.SetRootPageId(g.id());
   g.Release();
   return mtr.Commit(/*sync=*/true);

@@ -26,7 +26,7 @@ Status Tree::Delete(MiniTxn* mtr, std::string_view key) {
     PageWriteGuard leaf;
     Status s = DescendWriteOptimistic(mtr, key, &leaf);
     if (!s.ok()) return s;
-    Node n = NodeOf(leaf.data(), page_size_);
+    Node n = NodeOf(leaf);
     bool found;
     int pos = n.LowerBound(key, loader, &found, &s);
     if (!s.ok() || !found) return s;
@@ -92,7 +92,7 @@ Status Tree::Rebalance(MiniTxn* mtr, std::vector<PathEntry>* path, size_t depth)
   if (!s.ok()) return s;
   PageWriteGuard* lg = right_idx == idx ? &sib : &pe.g;
   PageWriteGuard* rg = right_idx == idx ? &pe.g : &sib;
-  Node ln = NodeOf(lg->data(), page_size_), rn = NodeOf(rg->data(), page_size_);
+  Node ln = NodeOf(*lg), rn = NodeOf(*rg);
   if (ln.is_leaf() != rn.is_leaf()) {
     return Status::Corruption("siblings of different kinds", PageName(rg->id()));
   }
@@ -192,7 +192,7 @@ Status Tree::Rebalance(MiniTxn* mtr, std::vector<PathEntry>* path, size_t depth)
 Status Tree::BorrowInternal(PathEntry* parent, int right_idx, PageWriteGuard* lg,
                             PageWriteGuard* rg) {
   Node pn = parent->node();
-  Node ln = NodeOf(lg->data(), page_size_), rn = NodeOf(rg->data(), page_size_);
+  Node ln = NodeOf(*lg), rn = NodeOf(*rg);
   const size_t capacity = payload_size_ - Node::kHeaderSize;
   std::vector<std::string> cells;
   cells.reserve(ln.count() + rn.count());

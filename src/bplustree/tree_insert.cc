@@ -38,7 +38,7 @@ Status Tree::DescendWriteOptimistic(MiniTxn* mtr, std::string_view key, PageWrit
       rg = std::move(g);
       wg.Release();
     }
-    const char* data = wg.valid() ? wg.data() : rg.data();
+    const char* data = wg.valid() ? wg.logged_data() : rg.data();
     PageView v(data, page_size_);
     if (v.type() == PageType::kLeaf) {
       if (wg.valid()) {
@@ -131,7 +131,7 @@ Status Tree::Put(MiniTxn* mtr, std::string_view key, std::string_view value) {
     PageWriteGuard leaf;
     Status s = DescendWriteOptimistic(mtr, key, &leaf);
     if (!s.ok()) return s;
-    Node n = NodeOf(leaf.data(), page_size_);
+    Node n = NodeOf(leaf);
     bool found;
     int pos = n.LowerBound(key, loader, &found, &s);
     if (!s.ok()) return s;
@@ -236,8 +236,8 @@ Status Tree::InsertInto(MiniTxn* mtr, std::vector<PathEntry>* path, size_t depth
   Status s = pool_->AllocatePage(mtr, leaf ? PageType::kLeaf : PageType::kInternal,
                                  pe.g.view().level(), &right);
   if (!s.ok()) return s;
-  Node rn = NodeOf(right.data(), page_size_);
-  Node::Init(rn.data(), payload_size_, leaf);
+  Node rn = NodeOf(right);
+  rn.Format(leaf);
 
   std::string sep_key;
   uint8_t sep_flags = 0;
@@ -297,9 +297,9 @@ Status Tree::SplitRoot(MiniTxn* mtr, PathEntry* root, std::vector<std::string>& 
   Status s = pool_->AllocatePage(mtr, type, level, &a);
   if (s.ok()) s = pool_->AllocatePage(mtr, type, level, &b);
   if (!s.ok()) return s;
-  Node an = NodeOf(a.data(), page_size_), bn = NodeOf(b.data(), page_size_);
-  Node::Init(an.data(), payload_size_, leaf);
-  Node::Init(bn.data(), payload_size_, leaf);
+  Node an = NodeOf(a), bn = NodeOf(b);
+  an.Format(leaf);
+  bn.Format(leaf);
   std::string sep_key;
   uint8_t sep_flags = 0;
   if (leaf) {
@@ -329,7 +329,7 @@ Status Tree::SplitRoot(MiniTxn* mtr, PathEntry* root, std::vector<std::string>& 
   rm.set_level(static_cast<uint16_t>(level + 1));
   rm.set_prev(kInvalidPageId);
   rm.set_next(kInvalidPageId);
-  Node::Init(n.data(), payload_size_, /*leaf=*/false);
+  n.Format(/*leaf=*/false);
   n.InsertCell(0, Node::EncodeInternalCell(0, "", a.id()));
   n.InsertCell(1, Node::EncodeInternalCell(sep_flags, sep_key, b.id()));
   rm.set_record_count(2);

@@ -20,6 +20,12 @@ inline Node NodeOf(const char* page, size_t page_size) {
   return Node(const_cast<char*>(page) + kPageHeaderSize, PayloadSize(page_size));
 }
 
+// The node of a write-latched page; its changes are reported to the page's change log.
+inline Node NodeOf(const PageWriteGuard& g) {
+  return Node(g.logged_data() + kPageHeaderSize, PayloadSize(g.page_size()), g.change_log(),
+              kPageHeaderSize);
+}
+
 inline std::string PageName(PageId id) { return "page " + std::to_string(id); }
 
 // Splits an encoded cell into its parts.
@@ -62,7 +68,7 @@ size_t ChooseSplit(const std::vector<std::string>& cells, bool appended, size_t 
 struct Tree::PathEntry {
   PageWriteGuard g;
   int child_idx = -1;
-  Node node() const { return tree_internal::NodeOf(g.data(), g.page_size()); }
+  Node node() const { return tree_internal::NodeOf(g); }
 };
 
 }  // namespace jadedb::bplustree

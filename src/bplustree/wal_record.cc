@@ -1,6 +1,9 @@
 #include "bplustree/wal_record.h"
 
+#include <algorithm>
 #include <cstring>
+#include <memory>
+#include <numeric>
 
 #include "util/coding.h"
 
@@ -8,7 +11,10 @@ namespace jadedb::bplustree {
 
 void EncodeWalRecordBody(const WalRecord& r, std::string* out) {
   switch (r.type) {
-    case WalRecordType::kPage:
+    case WalRecordType::kPage: {
+      size_t bytes = 2 * 5 + r.ranges.size() * 2 * 5;
+      for (const ByteRange& br : r.ranges) bytes += br.after.size() + br.before.size();
+      out->reserve(out->size() + bytes);
       PutVarint64(out, r.page_id);
       PutVarint32(out, static_cast<uint32_t>(r.ranges.size()));
       for (const ByteRange& br : r.ranges) {
@@ -18,6 +24,7 @@ void EncodeWalRecordBody(const WalRecord& r, std::string* out) {
         out->append(br.before);
       }
       break;
+    }
     case WalRecordType::kSetRoot:
       PutVarint64(out, r.root);
       break;
@@ -108,10 +115,18 @@ Status DecodeWalRecordBody(std::string_view in, WalRecord* r) {
   return Status::OK();
 }
 
+namespace {
+// Gaps of up to this many equal bytes are folded into one range: a range costs ~4 bytes of
+// header and its before-bytes, so tiny gaps are cheaper to copy than to split.
+constexpr size_t kMergeGap = 8;
+
+// Whether some byte of v is zero.
+inline bool HasZeroByte(uint64_t v) {
+  return ((v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull) != 0;
+}
+}  // namespace
+
 void DiffPage(const char* before, const char* after, size_t n, std::vector<ByteRange>* ranges) {
-  // Gaps shorter than this are folded into one range: a range costs ~4 bytes of header and
-  // its before-bytes, so tiny gaps are cheaper to copy than to split.
-  constexpr size_t kMergeGap = 8;
   size_t i = 0;
   while (i < n) {
     // Skip equal bytes: whole 256-byte blocks through memcmp (vectorized in libc; a page
@@ -139,6 +154,111 @@ void DiffPage(const char* before, const char* after, size_t n, std::vector<ByteR
     ranges->push_back(std::move(br));
     i = end;
   }
+}
+
+void ChangedRanges(const PageChangeLog& log, std::vector<ByteRange>* ranges) {
+  const std::vector<PageChangeLog::Record>& recs = log.records();
+  const size_t nrec = recs.size();
+  if (nrec == 0) return;
+  const char* page = log.page();
+  // A single-key write reports a handful of ranges over a few hundred bytes: keep the work
+  // buffers on the stack then.
+  constexpr size_t kSmallRecs = 32, kSmallBytes = 2048;
+  struct Span {
+    size_t begin, end, scratch;  // page bytes [begin, end); their before-bytes at scratch
+  };
+  uint32_t order_buf[kSmallRecs], span_of_buf[kSmallRecs];
+  Span span_buf[kSmallRecs];
+  std::vector<uint32_t> order_vec, span_of_vec;
+  std::vector<Span> span_vec;
+  uint32_t* order = order_buf;
+  uint32_t* span_of = span_of_buf;
+  Span* spans = span_buf;
+  if (nrec > kSmallRecs) {
+    order_vec.resize(nrec);
+    span_of_vec.resize(nrec);
+    span_vec.resize(nrec);
+    order = order_vec.data();
+    span_of = span_of_vec.data();
+    spans = span_vec.data();
+  }
+  // Spans: the reported ranges by offset, overlapping or adjacent ones joined.
+  std::iota(order, order + nrec, 0u);
+  std::sort(order, order + nrec,
+            [&](uint32_t a, uint32_t b) { return recs[a].offset < recs[b].offset; });
+  size_t nspans = 0, total = 0;
+  for (size_t k = 0; k < nrec; k++) {
+    const uint32_t i = order[k];
+    const size_t b = recs[i].offset, e = b + recs[i].length;
+    if (nspans == 0 || b > spans[nspans - 1].end) {
+      if (nspans > 0) total += spans[nspans - 1].end - spans[nspans - 1].begin;
+      spans[nspans++] = {b, e, total};
+    } else {
+      spans[nspans - 1].end = std::max(spans[nspans - 1].end, e);
+    }
+    span_of[i] = static_cast<uint32_t>(nspans - 1);
+  }
+  total += spans[nspans - 1].end - spans[nspans - 1].begin;
+  // Each span byte's before-image value is what its earliest report saved: copy the saved
+  // bytes latest report first, so earlier reports overwrite later ones.
+  char before_buf[kSmallBytes];
+  std::unique_ptr<char[]> before_heap;
+  char* before = before_buf;
+  if (total > kSmallBytes) {
+    before_heap.reset(new char[total]);
+    before = before_heap.get();
+  }
+  for (size_t i = nrec; i-- > 0;) {
+    const Span& sp = spans[span_of[i]];
+    std::memcpy(before + sp.scratch + (recs[i].offset - sp.begin), log.saved(recs[i]),
+                recs[i].length);
+  }
+  // Emits [start, end): after-bytes from the page; before-bytes from the page too (bytes
+  // outside the spans are unchanged) overlaid with the spans' before-bytes.
+  size_t first_span = 0;  // first span that may overlap a later range
+  auto emit = [&](size_t start, size_t end) {
+    ByteRange br;
+    br.offset = static_cast<uint32_t>(start);
+    br.after.assign(page + start, end - start);
+    br.before.assign(page + start, end - start);
+    while (first_span < nspans && spans[first_span].end <= start) first_span++;
+    for (size_t k = first_span; k < nspans && spans[k].begin < end; k++) {
+      const size_t b = std::max(start, spans[k].begin), e = std::min(end, spans[k].end);
+      std::memcpy(br.before.data() + (b - start), before + spans[k].scratch + (b - spans[k].begin),
+                  e - b);
+    }
+    ranges->push_back(std::move(br));
+  };
+  // Runs of differing bytes, joined across gaps of up to kMergeGap equal bytes as DiffPage
+  // joins them, so both give the same ranges.
+  ranges->reserve(ranges->size() + nspans + 2);
+  bool open = false;
+  size_t start = 0, end = 0;
+  for (size_t k = 0; k < nspans; k++) {
+    const Span& sp = spans[k];
+    const char* b = before + sp.scratch - sp.begin;  // b[off]: before-byte of page offset off
+    size_t i = sp.begin;
+    while (i < sp.end) {
+      while (i + 8 <= sp.end && DecodeFixed64(b + i) == DecodeFixed64(page + i)) i += 8;
+      while (i < sp.end && b[i] == page[i]) i++;
+      if (i >= sp.end) break;
+      const size_t run = i;
+      // 8 bytes at a time while all 8 differ (no zero byte in their XOR), then byte by byte.
+      while (i + 8 <= sp.end && !HasZeroByte(DecodeFixed64(b + i) ^ DecodeFixed64(page + i))) {
+        i += 8;
+      }
+      while (i < sp.end && b[i] != page[i]) i++;
+      if (open && run - end <= kMergeGap) {
+        end = i;
+      } else {
+        if (open) emit(start, end);
+        open = true;
+        start = run;
+        end = i;
+      }
+    }
+  }
+  if (open) emit(start, end);
 }
 
 Status ApplyRanges(const std::vector<ByteRange>& ranges, bool redo, char* page, size_t n) {

@@ -1,5 +1,6 @@
 // WalRecord: the records of the B+tree WAL (docs/formats/bplustree-wal.md) and their
-// encoding, plus the page diff that turns a before/after image into byte ranges.
+// encoding, plus the page diff that turns a before/after image (or a page's change log) into
+// byte ranges.
 //
 // A mini-transaction logs one kPage record per modified page (physical byte ranges with the
 // after-bytes for redo and the before-bytes for undo), kSetRoot / kAllocState for meta
@@ -63,6 +64,12 @@ Status DecodeWalRecordBody(std::string_view body, WalRecord* record);
 // Appends to *ranges the byte ranges where before and after (n bytes) differ; ranges closer
 // than a few bytes are merged (a range header costs more than the gap).
 void DiffPage(const char* before, const char* after, size_t n, std::vector<ByteRange>* ranges);
+// Appends to *ranges the byte ranges where the page of log differs from its before-image,
+// from the ranges its writers reported (not whole-page mode): exactly what DiffPage would
+// produce against the before-image when every changed byte was reported, at the cost of the
+// reported bytes rather than the page size. Bytes outside the reported ranges are taken as
+// unchanged.
+void ChangedRanges(const PageChangeLog& log, std::vector<ByteRange>* ranges);
 // Applies after-bytes (redo) or before-bytes (undo) to page. Corruption if a range does not
 // fit the page.
 Status ApplyRanges(const std::vector<ByteRange>& ranges, bool redo, char* page, size_t n);

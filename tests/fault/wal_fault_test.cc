@@ -31,13 +31,19 @@ TEST_P(WalFaultTest, SyncFailureStopsWritesButNotReads) {
   EXPECT_EQ(Write(&batch).ToString(), s.ToString());
   EXPECT_EQ(Property("jadedb.background-error"), s.ToString());
 
-  // Reads are still served.
-  EXPECT_EQ(Get("a"), "1");
-  EXPECT_EQ(Get("b"), "2");
-  EXPECT_EQ(Get("d"), "NOT_FOUND");
-  const auto all = Scan();
-  ASSERT_GE(all.size(), 2u);
-  EXPECT_EQ(all[0], std::make_pair(std::string("a"), std::string("1")));
+  if (IsBPlusTree()) {
+    // The B+tree fences reads after a failed WAL fsync (its commit unlatched pages before
+    // the fsync): see bplustree_wal_sync_fence_test.cc.
+    EXPECT_EQ(Get("a"), "ERROR: " + s.ToString());
+  } else {
+    // Reads are still served.
+    EXPECT_EQ(Get("a"), "1");
+    EXPECT_EQ(Get("b"), "2");
+    EXPECT_EQ(Get("d"), "NOT_FOUND");
+    const auto all = Scan();
+    ASSERT_GE(all.size(), 2u);
+    EXPECT_EQ(all[0], std::make_pair(std::string("a"), std::string("1")));
+  }
 
   ASSERT_NO_FATAL_FAILURE(ReopenHealthy());
   EXPECT_EQ(Get("a"), "1");
