@@ -102,6 +102,8 @@ class Node {
   // Internal nodes: index of the child whose range holds target.
   int ChildIndex(std::string_view target, const KeyLoader& loader, Status* s) const;
 
+  // Offset in the node of the lowest cell byte (the heap grows down from the end to here).
+  size_t cells_begin() const { return heap_top(); }
   // Bytes free for new cells and slots, counting fragments that Compact() reclaims.
   size_t FreeSpace() const;
   // Bytes used by cells and slots.

@@ -176,12 +176,18 @@ Status Tree::CopyLeaf(const PageReadGuard& g, LeafSnapshot* leaf, Prefetcher::Sc
   leaf->prev = v.prev();
   Node n = NodeOf(g.data(), page_size_);
   const int count = n.count();
-  leaf->Reserve(payload_size_, static_cast<size_t>(count));
+  leaf->CopyPage(g.data(), kPageHeaderSize + n.cells_begin(), page_size_,
+                 static_cast<size_t>(count));
   std::string big_key, big_value;  // only for overflowed cells
   for (int i = 0; i < count; i++) {
     uint8_t flags;
     std::string_view k, val;
     n.Parse(i, &flags, &k, &val);
+    if ((flags & (kKeyOverflow | kValueOverflow)) == 0) {
+      // Parse returns views of the page: key then value, adjacent in the cell.
+      leaf->AddInPage(static_cast<size_t>(k.data() - g.data()), k.size(), val.size());
+      continue;
+    }
     Status s;
     if (flags & kKeyOverflow) {
       s = n.FullKey(i, ReadLoader(), &big_key);

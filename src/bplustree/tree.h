@@ -20,8 +20,11 @@
 // Delete require the caller to serialize writers and pass the writer's mini-txn.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -42,7 +45,10 @@ class AdaptiveHashIndex;
 // A copy of one leaf's entries (overflow keys and values resolved), made under the leaf's latch
 // so an iterator can move without holding latches. The bytes live in one arena and an index
 // of offsets, both reused from leaf to leaf, so copying a leaf allocates nothing once warm
-// (a string pair per entry cost two heap allocations each, as 16-byte keys exceed SSO).
+// (a string pair per entry cost two heap allocations each, as 16-byte keys exceed SSO). The
+// arena starts with a copy of the whole page (one memcpy): an inline cell's key and value
+// are adjacent in it, so its entry just points there; only overflowed cells are appended
+// (a per-entry append was a third of a sequential scan's instructions).
 struct LeafSnapshot {
   PageId id = kInvalidPageId;
   Lsn lsn = kInvalidLsn;
@@ -52,29 +58,39 @@ struct LeafSnapshot {
   size_t size() const { return index_.size(); }
   bool empty() const { return index_.empty(); }
   std::string_view key(size_t i) const {
-    return std::string_view(arena_.data() + index_[i].key_off, index_[i].key_len);
+    return std::string_view(arena_.get() + index_[i].key_off, index_[i].key_len);
   }
   std::string_view value(size_t i) const {
     const Entry& e = index_[i];
-    return std::string_view(arena_.data() + e.key_off + e.key_len, e.value_len);
+    return std::string_view(arena_.get() + e.key_off + e.key_len, e.value_len);
   }
   // Drops the entries (keeping the memory) and the ids.
   void Clear() {
     id = kInvalidPageId;
     lsn = kInvalidLsn;
     next = prev = kInvalidPageId;
-    arena_.clear();
+    used_ = 0;
     index_.clear();
   }
-  void Add(std::string_view k, std::string_view v) {
-    index_.push_back(
-        {arena_.size(), static_cast<uint32_t>(k.size()), static_cast<uint32_t>(v.size())});
-    arena_.append(k);
-    arena_.append(v);
-  }
-  void Reserve(size_t bytes, size_t entries) {
-    arena_.reserve(bytes);
+  // Starts the arena with the page's bytes [cells_begin, page_size) at their page offsets (the
+  // bytes before cells_begin are left undefined and never read). Call after Clear.
+  void CopyPage(const char* page, size_t cells_begin, size_t page_size, size_t entries) {
+    Grow(page_size, 0);
+    std::memcpy(arena_.get() + cells_begin, page + cells_begin, page_size - cells_begin);
+    used_ = page_size;
     index_.reserve(entries);
+  }
+  // An entry whose key is at page offset key_off, followed by its value (an inline cell).
+  void AddInPage(size_t key_off, size_t key_len, size_t value_len) {
+    index_.push_back({key_off, static_cast<uint32_t>(key_len), static_cast<uint32_t>(value_len)});
+  }
+  // An entry copied to the end of the arena (an overflowed cell, resolved).
+  void Add(std::string_view k, std::string_view v) {
+    Grow(used_ + k.size() + v.size(), used_);
+    index_.push_back({used_, static_cast<uint32_t>(k.size()), static_cast<uint32_t>(v.size())});
+    std::memcpy(arena_.get() + used_, k.data(), k.size());
+    std::memcpy(arena_.get() + used_ + k.size(), v.data(), v.size());
+    used_ += k.size() + v.size();
   }
 
  private:
@@ -83,7 +99,18 @@ struct LeafSnapshot {
     uint32_t key_len;
     uint32_t value_len;
   };
-  std::string arena_;
+  // Makes room for need bytes, keeping the first keep.
+  void Grow(size_t need, size_t keep) {
+    if (need <= capacity_) return;
+    const size_t capacity = std::max(need, 2 * capacity_);
+    auto grown = std::make_unique_for_overwrite<char[]>(capacity);
+    if (keep > 0) std::memcpy(grown.get(), arena_.get(), keep);
+    arena_ = std::move(grown);
+    capacity_ = capacity;
+  }
+  std::unique_ptr<char[]> arena_;
+  size_t capacity_ = 0;
+  size_t used_ = 0;
   std::vector<Entry> index_;
 };
 
