@@ -65,6 +65,9 @@ class Adapter {
   virtual Status Close() = 0;
   // One line describing how the engine is configured (cache, compression, durability).
   virtual std::string Settings() const = 0;
+  // The engine's current shape where it reports one (JadeDB's LSM: files per level), noted
+  // at the start of each workload: read speed after writes depends on compaction debt.
+  virtual std::string Shape() { return ""; }
 };
 
 // Bytes allocated on disk to all regular files under `dir`, recursively (st_blocks * 512, as

@@ -89,6 +89,17 @@ class JadeDbAdapter : public Adapter {
     db_.reset();
     return Status::OK();
   }
+  std::string Shape() override {
+    if (engine_ != EngineType::kLsm || db_ == nullptr) return "";
+    std::string files;
+    for (int level = 0; level < 7; level++) {
+      std::string n;
+      if (!db_->GetProperty("jadedb.num-files-at-level" + std::to_string(level), &n)) break;
+      files += (level == 0 ? "" : "/") + n;
+    }
+    return files.empty() ? "" : "files per level at start " + files;
+  }
+
   std::string Settings() const override {
     std::string s = std::string("engine=") + EngineTypeName(engine_);
     if (engine_ == EngineType::kLsm) {

@@ -158,6 +158,8 @@ void EngineRun::RunWorkload(const std::string& w, Result* result) {
   result->engine = engine_;
   result->workload = w;
   run_counter_++;
+  // Before the workload (and before its untimed prefill, when it has one).
+  if (std::string shape = adapter_->Shape(); !shape.empty()) AddNote(result, shape);
   Status s;
   if (w == "fillseq") {
     s = Fill(result, true);
