@@ -4,6 +4,7 @@
 #include <cstring>
 #include <memory>
 #include <numeric>
+#include <utility>
 
 #include "util/coding.h"
 
@@ -124,36 +125,70 @@ constexpr size_t kMergeGap = 8;
 inline bool HasZeroByte(uint64_t v) {
   return ((v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull) != 0;
 }
-}  // namespace
 
-void DiffPage(const char* before, const char* after, size_t n, std::vector<ByteRange>* ranges) {
-  size_t i = 0;
-  while (i < n) {
+// Calls on_run(b, e) for each maximal run [b, e) of offsets in [begin, end) where before and
+// after differ, in order.
+template <typename OnRun>
+void ForEachDiffRun(const char* before, const char* after, size_t begin, size_t end,
+                    OnRun&& on_run) {
+  size_t i = begin;
+  while (i < end) {
     // Skip equal bytes: whole 256-byte blocks through memcmp (vectorized in libc; a page
     // usually differs in a few hundred of its 16 KiB), then 8 at a time.
     constexpr size_t kBlock = 256;
-    while (i + kBlock <= n && std::memcmp(before + i, after + i, kBlock) == 0) i += kBlock;
-    while (i + 8 <= n && DecodeFixed64(before + i) == DecodeFixed64(after + i)) i += 8;
-    while (i < n && before[i] == after[i]) i++;
-    if (i >= n) break;
-    size_t start = i, end = i + 1;
-    size_t j = end;
-    while (j < n) {
-      if (before[j] != after[j]) {
-        end = ++j;
-      } else if (j - end >= kMergeGap) {
-        break;
-      } else {
-        j++;
-      }
+    while (i + kBlock <= end && std::memcmp(before + i, after + i, kBlock) == 0) i += kBlock;
+    while (i + 8 <= end && DecodeFixed64(before + i) == DecodeFixed64(after + i)) i += 8;
+    while (i < end && before[i] == after[i]) i++;
+    if (i >= end) break;
+    const size_t run = i;
+    // 8 bytes at a time while all 8 differ (no zero byte in their XOR), then byte by byte.
+    while (i + 8 <= end && !HasZeroByte(DecodeFixed64(before + i) ^ DecodeFixed64(after + i))) {
+      i += 8;
     }
+    while (i < end && before[i] != after[i]) i++;
+    on_run(run, i);
+  }
+}
+
+// Joins the runs it is given (in order) across gaps of up to kMergeGap equal bytes, and hands
+// each joined range [start, end) to emit. DiffPage and ChangedRanges share it, so both give
+// the same ranges for the same change.
+template <typename Emit>
+class RunJoiner {
+ public:
+  explicit RunJoiner(Emit emit) : emit_(std::move(emit)) {}
+  void Add(size_t begin, size_t end) {
+    if (open_ && begin - end_ <= kMergeGap) {
+      end_ = end;
+      return;
+    }
+    Finish();
+    open_ = true;
+    start_ = begin;
+    end_ = end;
+  }
+  void Finish() {
+    if (open_) emit_(start_, end_);
+    open_ = false;
+  }
+
+ private:
+  Emit emit_;
+  bool open_ = false;
+  size_t start_ = 0, end_ = 0;
+};
+}  // namespace
+
+void DiffPage(const char* before, const char* after, size_t n, std::vector<ByteRange>* ranges) {
+  RunJoiner joiner([&](size_t start, size_t end) {
     ByteRange br;
     br.offset = static_cast<uint32_t>(start);
     br.after.assign(after + start, end - start);
     br.before.assign(before + start, end - start);
     ranges->push_back(std::move(br));
-    i = end;
-  }
+  });
+  ForEachDiffRun(before, after, 0, n, [&](size_t b, size_t e) { joiner.Add(b, e); });
+  joiner.Finish();
 }
 
 void ChangedRanges(const PageChangeLog& log, std::vector<ByteRange>* ranges) {
@@ -229,36 +264,15 @@ void ChangedRanges(const PageChangeLog& log, std::vector<ByteRange>* ranges) {
     }
     ranges->push_back(std::move(br));
   };
-  // Runs of differing bytes, joined across gaps of up to kMergeGap equal bytes as DiffPage
-  // joins them, so both give the same ranges.
+  // Runs of differing bytes, joined across small gaps as DiffPage joins them.
   ranges->reserve(ranges->size() + nspans + 2);
-  bool open = false;
-  size_t start = 0, end = 0;
+  RunJoiner joiner(emit);
   for (size_t k = 0; k < nspans; k++) {
     const Span& sp = spans[k];
     const char* b = before + sp.scratch - sp.begin;  // b[off]: before-byte of page offset off
-    size_t i = sp.begin;
-    while (i < sp.end) {
-      while (i + 8 <= sp.end && DecodeFixed64(b + i) == DecodeFixed64(page + i)) i += 8;
-      while (i < sp.end && b[i] == page[i]) i++;
-      if (i >= sp.end) break;
-      const size_t run = i;
-      // 8 bytes at a time while all 8 differ (no zero byte in their XOR), then byte by byte.
-      while (i + 8 <= sp.end && !HasZeroByte(DecodeFixed64(b + i) ^ DecodeFixed64(page + i))) {
-        i += 8;
-      }
-      while (i < sp.end && b[i] != page[i]) i++;
-      if (open && run - end <= kMergeGap) {
-        end = i;
-      } else {
-        if (open) emit(start, end);
-        open = true;
-        start = run;
-        end = i;
-      }
-    }
+    ForEachDiffRun(b, page, sp.begin, sp.end, [&](size_t rb, size_t re) { joiner.Add(rb, re); });
   }
-  if (open) emit(start, end);
+  joiner.Finish();
 }
 
 Status ApplyRanges(const std::vector<ByteRange>& ranges, bool redo, char* page, size_t n) {
