@@ -111,6 +111,17 @@ class Env {
   // Creates (or truncates) path for writing.
   virtual Status NewWritableFile(const std::string& path,
                                  std::unique_ptr<WritableFile>* result) = 0;
+  // Like NewWritableFile, for a log whose reader skips zero-filled space (the LSM's WAL): the
+  // Env may reserve the file in chunks and write it through a shared memory map, so that an
+  // append is a copy into the page cache instead of a system call. Either way an append
+  // survives a process crash once Flush returns and a power loss once Sync returns; after a
+  // crash a mapped log may end in zeros up to its reserved size, and Close trims it to what
+  // was appended. The default calls NewWritableFile, and EnvWrapper does not forward this
+  // call, so an Env that wraps files (fault injection) still sees every append.
+  virtual Status NewLogFileMaybeMapped(const std::string& path,
+                                       std::unique_ptr<WritableFile>* result) {
+    return NewWritableFile(path, result);
+  }
   // Opens path for appending, creating it when absent.
   virtual Status NewAppendableFile(const std::string& path,
                                    std::unique_ptr<WritableFile>* result) = 0;

@@ -77,6 +77,11 @@ struct LsmOptions {
   // SetPosixMmapLimit (env.h) files of the process, are mapped; the rest use pread, as do
   // all tables under an Env other than Env::Default(). Default on for 64-bit hosts.
   bool allow_mmap_reads = sizeof(void*) >= 8;
+  // Write the WAL through a shared memory map of space reserved 1 MiB at a time
+  // (Env::NewLogFileMaybeMapped) instead of one write(2) per record: a record then survives a
+  // process crash as soon as it is appended, with no system call; sync writes still fdatasync.
+  // After a crash the WAL may end in zeros, which recovery skips. Default on for 64-bit hosts.
+  bool allow_mmap_writes = sizeof(void*) >= 8;
 
   // Level-0 file count that triggers a compaction into level 1.
   int level0_file_num_compaction_trigger = 4;

@@ -175,7 +175,7 @@ Status LsmDB::Open() {
   // behind garbage.
   uint64_t new_log_number = versions_->NewFileNumber();
   std::unique_ptr<WritableFile> file;
-  s = env_->NewWritableFile(LogFileName(dbname_, new_log_number), &file);
+  s = NewLogFile(new_log_number, &file);
   if (!s.ok()) return s;
   logfile_ = std::move(file);
   logfile_number_ = new_log_number;

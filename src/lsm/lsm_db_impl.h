@@ -118,6 +118,8 @@ class LsmDB final : public DB {
   WriteBatch* BuildBatchGroup(Writer** last_writer);
   // Requires mutex_: starts a new WAL and memtable, queueing the old memtable for flush.
   Status SwitchMemTable(std::unique_lock<std::mutex>& lock);
+  // Creates the WAL file numbered `number` (memory-mapped when LsmOptions::allow_mmap_writes).
+  Status NewLogFile(uint64_t number, std::unique_ptr<WritableFile>* file);
 
   // --- read path (lsm_read.cc) ---
   // A SuperVersion is one consistent set of read sources: the memtable, the immutable

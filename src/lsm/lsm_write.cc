@@ -175,6 +175,12 @@ Status LsmDB::MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool force) {
   }
 }
 
+Status LsmDB::NewLogFile(uint64_t number, std::unique_ptr<WritableFile>* file) {
+  const std::string path = LogFileName(dbname_, number);
+  return options_.lsm.allow_mmap_writes ? env_->NewLogFileMaybeMapped(path, file)
+                                        : env_->NewWritableFile(path, file);
+}
+
 Status LsmDB::SwitchMemTable(std::unique_lock<std::mutex>& lock) {
   // Sync the old log first: nothing written later (in the new log) may survive a power loss
   // that the old log's records do not.
@@ -192,7 +198,7 @@ Status LsmDB::SwitchMemTable(std::unique_lock<std::mutex>& lock) {
   const uint64_t new_number = versions_->NewFileNumber();
   std::unique_ptr<WritableFile> file;
   std::unique_ptr<log::Writer> new_log;
-  s = env_->NewWritableFile(LogFileName(dbname_, new_number), &file);
+  s = NewLogFile(new_number, &file);
   if (s.ok()) {
     lock.unlock();
     // The header and the directory entry are made durable now, so a power loss can never
