@@ -49,21 +49,108 @@ TEST_F(BloomTest, Small) {
   EXPECT_FALSE(Matches("foo"));
 }
 
-TEST_F(BloomTest, LayoutStoresProbeCountLast) {
+TEST_F(BloomTest, LegacyLayoutStoresProbeCountLast) {
+  policy_ = NewBloomFilterPolicy(10, BloomFormat::kLegacy);
   Build({"a"});
   // 64-bit minimum array plus the k byte; k = 10 * 0.69 = 6.
   ASSERT_EQ(9u, filter_.size());
   EXPECT_EQ(6, filter_.back());
   // k is clipped to [1, 30].
-  auto one = NewBloomFilterPolicy(1);
+  auto one = NewBloomFilterPolicy(1, BloomFormat::kLegacy);
   std::string f;
   std::vector<std::string_view> keys = {"a"};
   one->CreateFilter(keys, &f);
   EXPECT_EQ(1, f.back());
-  auto many = NewBloomFilterPolicy(100);
+  auto many = NewBloomFilterPolicy(100, BloomFormat::kLegacy);
   f.clear();
   many->CreateFilter(keys, &f);
   EXPECT_EQ(30, f.back());
+}
+
+TEST_F(BloomTest, CacheLocalLayoutIsWholeLinesThenProbesThenMarker) {
+  Build({"a"});
+  // One 64-byte line (the minimum), k, then the marker 0xCB.
+  ASSERT_EQ(66u, filter_.size());
+  EXPECT_EQ(6, filter_[64]);
+  EXPECT_EQ(0xCB, static_cast<unsigned char>(filter_[65]));
+  // Every probe of the key is in its line: here the only one, with k (or fewer, when two
+  // probes hit the same bit) bits set.
+  int set_bits = 0;
+  for (int i = 0; i < 64; i++)
+    set_bits += __builtin_popcount(static_cast<unsigned char>(filter_[i]));
+  EXPECT_GE(set_bits, 1);
+  EXPECT_LE(set_bits, 6);
+
+  std::vector<std::string> keys;
+  for (int i = 0; i < 1000; i++) keys.push_back(Key(i));
+  Build(keys);
+  EXPECT_EQ(filter_.size(), (1000 * 10 + 511) / 512 * 64 + 2);  // ceil(10,000 bits / 512) lines
+}
+
+// The probe count follows the bits per key: fewer probes than a plain filter would use at
+// the same density, since probes within one line collide more.
+TEST_F(BloomTest, CacheLocalProbeCountFollowsBitsPerKey) {
+  const std::vector<std::pair<int, int>> expected = {{1, 1},  {2, 1},   {3, 2},   {5, 3},
+                                                     {6, 4},  {8, 5},   {10, 6},  {11, 7},
+                                                     {14, 8}, {20, 11}, {25, 12}, {100, 24}};
+  for (auto [bits_per_key, k] : expected) {
+    auto policy = NewBloomFilterPolicy(bits_per_key);
+    std::string f;
+    std::vector<std::string_view> keys = {"a"};
+    policy->CreateFilter(keys, &f);
+    EXPECT_EQ(k, f[f.size() - 2]) << bits_per_key;
+  }
+}
+
+// Tables written before the cache-local format keep working: a reader configured for the
+// new format reads legacy filters, and the other way round.
+TEST_F(BloomTest, BothFormatsAreReadWhateverThePolicyWrites) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < 2000; i++) keys.push_back(Key(i));
+  std::vector<std::string_view> views(keys.begin(), keys.end());
+  auto legacy = NewBloomFilterPolicy(10, BloomFormat::kLegacy);
+  auto local = NewBloomFilterPolicy(10);
+  std::string legacy_filter;
+  std::string local_filter;
+  legacy->CreateFilter(views, &legacy_filter);
+  local->CreateFilter(views, &local_filter);
+  ASSERT_NE(legacy_filter, local_filter);
+  int legacy_fp = 0;
+  int local_fp = 0;
+  for (const auto* reader : {legacy.get(), local.get()}) {
+    for (const auto& k : keys) {
+      ASSERT_TRUE(reader->KeyMayMatch(k, legacy_filter));
+      ASSERT_TRUE(reader->KeyMayMatch(k, local_filter));
+    }
+    for (int i = 0; i < 10000; i++) {
+      legacy_fp += reader->KeyMayMatch(Key(i + 1000000000), legacy_filter) ? 1 : 0;
+      local_fp += reader->KeyMayMatch(Key(i + 1000000000), local_filter) ? 1 : 0;
+    }
+  }
+  EXPECT_LT(legacy_fp, 2 * 200);
+  EXPECT_LT(local_fp, 2 * 200);
+}
+
+TEST_F(BloomTest, MalformedCacheLocalFiltersMatchEverything) {
+  std::string not_whole_lines(40, '\0');
+  not_whole_lines += '\x06';
+  not_whole_lines += '\xCB';
+  EXPECT_TRUE(policy_->KeyMayMatch("k", not_whole_lines));
+  std::string no_lines("\x06\xCB", 2);
+  EXPECT_TRUE(policy_->KeyMayMatch("k", no_lines));
+  std::string zero_k(64, '\0');
+  zero_k += '\0';
+  zero_k += '\xCB';
+  EXPECT_TRUE(policy_->KeyMayMatch("k", zero_k));
+  std::string huge_k(64, '\0');
+  huge_k += '\x1F';
+  huge_k += '\xCB';
+  EXPECT_TRUE(policy_->KeyMayMatch("k", huge_k));
+  // A well-formed empty line matches nothing.
+  std::string empty_line(64, '\0');
+  empty_line += '\x06';
+  empty_line += '\xCB';
+  EXPECT_FALSE(policy_->KeyMayMatch("k", empty_line));
 }
 
 TEST_F(BloomTest, AppendsToExistingContents) {
@@ -98,7 +185,8 @@ TEST_F(BloomTest, VaryingLengthsNoFalseNegativesAndLowFalsePositives) {
     std::vector<std::string> keys;
     for (int i = 0; i < length; i++) keys.push_back(Key(i));
     Build(keys);
-    EXPECT_LE(filter_.size(), static_cast<size_t>(length * 10 / 8 + 40)) << length;
+    // At most one 64-byte line more than the bits asked for, plus the 2-byte trailer.
+    EXPECT_LE(filter_.size(), static_cast<size_t>(length * 10 / 8 + 64 + 2)) << length;
     for (int i = 0; i < length; i++) ASSERT_TRUE(Matches(Key(i))) << length << " " << i;
     double rate = FalsePositiveRate();
     EXPECT_LE(rate, 0.02) << length;

@@ -91,3 +91,41 @@ TEST(TableBuilderTest, WriteErrorsAreReported) {
 
 }  // namespace
 }  // namespace jadedb::lsm
+
+namespace jadedb::lsm {
+namespace {
+
+// The example table of docs/formats/sstable.md ("Example"), checked where the page shows
+// bytes: a change to the format must change the page too.
+TEST(TableBuilderTest, DocumentedExample) {
+  auto bloom = NewBloomFilterPolicy(10);
+  TableOptions options;
+  options.filter_policy = bloom.get();
+  const std::string t =
+      sst_test::BuildTableContents(options, {{"apple", "red"}, {"apricot", "orange"}});
+  auto bytes = [&](size_t offset, size_t n) { return t.substr(offset, n); };
+  using std::string_literals::operator""s;
+  ASSERT_EQ(t.size(), 506u);
+  EXPECT_EQ(bytes(0, 25),
+            "\x00\x05\x03"
+            "applered\x02\x05\x06"
+            "ricotorange"s);
+  EXPECT_EQ(bytes(25, 13), "\x00\x00\x00\x00\x01\x00\x00\x00\x00\xe0\x7f\xd9\x92"s);
+  // The filter: one 64-byte line, k = 6, the cache-local marker, then its trailer.
+  EXPECT_EQ(bytes(102, 7), "\x06\xcb\x00\xb6\x8d\x24\xa4"s);
+  EXPECT_EQ(bytes(109, 19),
+            "\x00\x01\x02"
+            "b\x00\x21\x00\x00\x00\x00\x01\x00\x00\x00\x00\xcc\x69\x30\x31"s);
+  EXPECT_EQ(bytes(376, 3) + bytes(379, 32) + bytes(411, 2),
+            "\x00\x20\x02"
+            "filter.jadedb.BuiltinBloomFilter\x26\x42"s);
+  EXPECT_EQ(bytes(413, 3) + bytes(416, 17) + bytes(433, 4),
+            "\x00\x11\x04"
+            "jadedb.properties\x80\x01\xf3\x01"s);
+  EXPECT_EQ(bytes(454, 5), "\xf8\x02\x49\x6d\x0e"s);  // metaindex (376, 73), index (109, 14)
+  EXPECT_EQ(bytes(459, 35), std::string(35, '\0'));
+  EXPECT_EQ(bytes(494, 12), "\x01\x00\x00\x00JADEDBST"s);
+}
+
+}  // namespace
+}  // namespace jadedb::lsm
