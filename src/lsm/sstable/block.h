@@ -71,6 +71,9 @@ class BlockCursor {
   std::string_view value() const { return value_; }
 
   void Seek(std::string_view target);
+  // The restart block the current entry is in. In a block with a restart point at every
+  // entry (an index block), that is the entry's position in the block.
+  uint32_t restart_index() const { return restart_index_; }
   void SeekToFirst();
   void SeekToLast();
   void Next();

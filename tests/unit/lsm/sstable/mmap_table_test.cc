@@ -127,7 +127,9 @@ TEST_F(MmapTableTest, PosixEnvMapsUpToTheLimitAndFallsBackToPread) {
   EXPECT_TRUE(env_->NewRandomAccessFileMaybeMapped(dir_.Join("none"), &missing).IsNotFound());
 }
 
-TEST_F(MmapTableTest, ZeroCopyBlocksAreChargedTheirHeapCostAndErasedWithTheTable) {
+// Point lookups search a mapped table's uncompressed blocks in place: each block is read
+// (and checksummed) once, and the block cache is never touched.
+TEST_F(MmapTableTest, PointLookupsSearchBlocksInPlaceWithoutTheCache) {
   const int n = 4000;
   const uint64_t size = WriteTable(1, n);
   std::unique_ptr<Table> table;
@@ -136,17 +138,67 @@ TEST_F(MmapTableTest, ZeroCopyBlocksAreChargedTheirHeapCostAndErasedWithTheTable
   ASSERT_GT(blocks, 100u);
   for (int i = 0; i < n; i++) ASSERT_EQ(Value(1, i), Get(*table, 1, i));
   EXPECT_EQ(blocks, table->DataBlockReads());
-  // Every block is cached, each charged its Block object and cache entry, not its 4 KiB.
+  EXPECT_EQ(0u, block_cache_->TotalCharge());
+  for (int i = 0; i < n; i += 7) ASSERT_EQ(Value(1, i), Get(*table, 1, i));
+  EXPECT_EQ(blocks, table->DataBlockReads());  // verified once: not read again
+  EXPECT_EQ("", Get(*table, 2, 5));            // another table's key
+}
+
+// Under paranoid checks every read verifies, so lookups go through the cache path.
+TEST_F(MmapTableTest, ParanoidChecksKeepLookupsOnTheCachePath) {
+  options_.paranoid_checks = true;
+  const int n = 1000;
+  const uint64_t size = WriteTable(4, n);
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(4, size, &table).ok());
+  for (int i = 0; i < n; i += 5) ASSERT_EQ(Value(4, i), Get(*table, 4, i));
+  EXPECT_GT(block_cache_->TotalCharge(), 0u);
+}
+
+// Compressed blocks cannot be viewed in place: lookups cache them decompressed.
+TEST_F(MmapTableTest, CompressedBlocksAreCachedDecompressed) {
+  options_.compression = CompressionType::kLz4;
+  const int n = 2000;
+  const uint64_t size = WriteTable(5, n);
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(5, size, &table).ok());
+  ASSERT_GT(table->Properties().num_compressed_blocks, 0u);
+  for (int i = 0; i < n; i += 3) ASSERT_EQ(Value(5, i), Get(*table, 5, i));
+  const uint64_t reads = table->DataBlockReads();
+  EXPECT_GT(block_cache_->TotalCharge(), 0u);
+  for (int i = 0; i < n; i += 3) ASSERT_EQ(Value(5, i), Get(*table, 5, i));
+  EXPECT_EQ(reads, table->DataBlockReads());  // served from the cache
+}
+
+TEST_F(MmapTableTest, ZeroCopyBlocksAreChargedTheirHeapCostAndErasedWithTheTable) {
+  const int n = 4000;
+  const uint64_t size = WriteTable(1, n);
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(1, size, &table).ok());
+  const uint64_t blocks = table->Properties().num_data_blocks;
+  ASSERT_GT(blocks, 100u);
+  // A scan caches every block, each charged its Block object and cache entry, not its 4 KiB.
+  int count = 0;
+  {
+    auto it = table->NewIterator({});
+    for (it->SeekToFirst(); it->Valid(); it->Next()) count++;
+  }
+  EXPECT_EQ(n, count);
+  EXPECT_EQ(blocks, table->DataBlockReads());
   const size_t charge = block_cache_->TotalCharge();
   EXPECT_EQ(blocks * (sizeof(Block) + CacheEntryOverhead(16)), charge);
-  for (int i = 0; i < n; i += 7) ASSERT_EQ(Value(1, i), Get(*table, 1, i));
+  {
+    auto it = table->NewIterator({});
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    }
+  }
   EXPECT_EQ(blocks, table->DataBlockReads());  // served from the cache
 
   // A scan that does not fill the cache reads the blocks again, leaving the cache as it was.
   TableReadOptions no_fill;
   no_fill.fill_cache = false;
   auto it = table->NewIterator(no_fill);
-  int count = 0;
+  count = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) count++;
   EXPECT_EQ(n, count);
   it.reset();
