@@ -40,14 +40,18 @@ void Connection::Read() {
   if (stopping_ || server_->shutting_down()) return Close();
   reading_ = true;
   char* buf = parser_.Prepare(kReadSize);
-  auto self = shared_from_this();
-  socket_.async_read_some(asio::buffer(buf, kReadSize), [this, self](std::error_code ec, size_t n) {
-    reading_ = false;
-    parser_.Commit(ec ? 0 : n);
-    if (ec || closed_) return Close();
-    server_->stats()->bytes_in.fetch_add(n, std::memory_order_relaxed);
-    Process();
-  });
+  // Not async_read_some: after replies were sent, the client's next request is not there
+  // yet, and asio would try a recv first anyway (see drained_read.h).
+  read_op_.Start(socket_, buf, kReadSize, &Connection::OnRead, this, shared_from_this());
+}
+
+void Connection::OnRead(void* self, const std::error_code& ec, size_t n) {
+  Connection* c = static_cast<Connection*>(self);
+  c->reading_ = false;
+  c->parser_.Commit(ec ? 0 : n);
+  if (ec || c->closed_) return c->Close();
+  c->server_->stats()->bytes_in.fetch_add(n, std::memory_order_relaxed);
+  c->Process();
 }
 
 void Connection::Process() {

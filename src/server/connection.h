@@ -19,6 +19,7 @@
 #include "server/command.h"
 #include "server/commit_group.h"
 #include "server/dispatch.h"
+#include "server/drained_read.h"
 #include "server/resp/resp_parser.h"
 
 namespace jadedb::server {
@@ -41,6 +42,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   void Read();
+  static void OnRead(void* self, const std::error_code& ec, size_t n);
   void Process();
   // Sends the replies (or closes, or reads on).
   void Send();
@@ -53,7 +55,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static constexpr size_t kReadSize = 64 << 10;
 
   Server* server_;
-  asio::ip::tcp::socket socket_;
+  RespSocket socket_;
+  DrainedRead read_op_;
   CommitGroup* group_;
   RespParser parser_;
   ClientState client_;

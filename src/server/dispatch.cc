@@ -1,7 +1,5 @@
 #include "server/dispatch.h"
 
-#include <chrono>
-
 #include "server/commit_group.h"
 #include "server/server.h"
 
@@ -26,8 +24,7 @@ void RunCommand(Server* server, const CommandSpec& spec, CommandCall& call,
   const CommandClock::time_point t0 = *clock;
   spec.fn(call);
   *clock = CommandClock::now();
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(*clock - t0).count();
-  server->stats()->RecordCommand(spec.id, static_cast<uint64_t>(us), call.failed);
+  server->stats()->RecordCommand(spec.id, CommandClock::Micros(t0, *clock), call.failed);
 }
 
 Dispatcher::Dispatcher(Server* server, ClientState* client, std::string* out, CommitGroup* group)

@@ -10,12 +10,12 @@
 // Not thread-safe: one per connection, used on its I/O thread.
 #pragma once
 
-#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "server/command.h"
+#include "server/command_clock.h"
 #include "server/keyspace.h"
 #include "server/resp/resp_writer.h"
 
@@ -23,8 +23,6 @@ namespace jadedb::server {
 
 class CommitGroup;
 class Server;
-
-using CommandClock = std::chrono::steady_clock;
 
 // Runs a validated command and records its latency. *clock holds the time the command began
 // and receives the time it ended, so the commands of a pipeline read the clock once each.

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "server/command_clock.h"
 #include "server/connection.h"
 #include "server/http/engine_stats.h"
 #include "server/http/http_server.h"
@@ -202,6 +203,7 @@ Status Server::Open() {
   if (!s.ok()) return s;
   keyspace_ = std::make_unique<Keyspace>(db_.get(), options_.sync, stats_.get());
   start_ms_ = NowMs();
+  CommandClock::Init();  // calibrates now rather than on the first command
 
   const int threads = options_.threads > 0 ? options_.threads : DefaultIoThreads();
   for (int i = 0; i < threads; i++) {

@@ -138,6 +138,29 @@ TEST(RespParserTest, PrepareCommitAndCompactKeepPartialState) {
   EXPECT_EQ(p.buffered(), 0u);
 }
 
+TEST(RespParserTest, PartialRequestSurvivesGrowthWithoutCompact) {
+  // The first request is returned and not compacted away; the second arrives in parts, and
+  // the buffer is reallocated between them: the parsed arguments of the unfinished request
+  // must be kept relative to the unparsed data, not as pointers into the old buffer.
+  RespParser p;
+  p.Append("*1\r\n$1\r\na\r\n*3\r\n$3\r\nSET\r\n$5\r\nhe");
+  std::vector<std::string_view> args;
+  ASSERT_EQ(p.Next(&args), RespParser::Result::kCommand);
+  EXPECT_EQ(Strings(args), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(p.Next(&args), RespParser::Result::kIncomplete);
+  EXPECT_TRUE(args.empty());
+  p.Append("llo\r\n$");
+  EXPECT_EQ(p.Next(&args), RespParser::Result::kIncomplete);
+  const std::string big(1 << 20, 'v');  // forces the buffer to grow (move)
+  p.Append(std::to_string(big.size()) + "\r\n" + big + "\r\n");
+  ASSERT_EQ(p.Next(&args), RespParser::Result::kCommand);
+  ASSERT_EQ(args.size(), 3u);
+  EXPECT_EQ(args[0], "SET");
+  EXPECT_EQ(args[1], "hello");
+  EXPECT_EQ(args[2], big);
+  EXPECT_EQ(p.Next(&args), RespParser::Result::kIncomplete);
+}
+
 TEST(SplitInlineArgsTest, Escapes) {
   std::vector<std::string> out;
   ASSERT_TRUE(SplitInlineArgs("a \"\\x41\\t\" 'it\\'s'", &out));

@@ -70,33 +70,45 @@ RespParser::Result RespParser::Next(std::vector<std::string_view>* args) {
     pending_count_ = count;
     pending_off_ = off - pos_;
     pending_args_.clear();
-    // Reserve modestly: the count is untrusted.
-    pending_args_.reserve(static_cast<size_t>(std::min<int64_t>(count, 1024)));
   }
 
-  while (static_cast<int64_t>(pending_args_.size()) < pending_count_) {
-    size_t off = pos_ + pending_off_;
+  // The arguments go straight into *args as views; only when the request is not all here
+  // yet are they kept as offsets (pending_args_), which stay valid across Compact. Most
+  // requests arrive whole, so they never touch pending_args_.
+  const char* base = buf_.data() + pos_;
+  args->reserve(static_cast<size_t>(std::min<int64_t>(pending_count_, 1024)));
+  for (const auto& [off, len] : pending_args_) args->emplace_back(base + off, len);
+  pending_args_.clear();
+  size_t off = pos_ + pending_off_;
+  while (static_cast<int64_t>(args->size()) < pending_count_) {
     int64_t len = 0;
     Result r = ReadLength(&off, '$', &len, "bulk length");
-    if (r != Result::kCommand) return r;
-    if (len < 0 || static_cast<uint64_t>(len) > limits_.max_bulk_len) {
-      return Fail("Protocol error: invalid bulk length");
+    if (r == Result::kCommand && (len < 0 || static_cast<uint64_t>(len) > limits_.max_bulk_len)) {
+      r = Fail("Protocol error: invalid bulk length");
     }
     const size_t need = off + static_cast<size_t>(len) + 2;
-    if (buf_.size() < need) return Result::kIncomplete;
+    if (r == Result::kCommand && buf_.size() < need) r = Result::kIncomplete;
+    if (r != Result::kCommand) return Suspend(args, r);
     if (buf_[need - 2] != '\r' || buf_[need - 1] != '\n') {
-      return Fail("Protocol error: bulk string not terminated by CRLF");
+      return Suspend(args, Fail("Protocol error: bulk string not terminated by CRLF"));
     }
-    pending_args_.emplace_back(off - pos_, static_cast<size_t>(len));
+    args->emplace_back(buf_.data() + off, static_cast<size_t>(len));
+    off = need;
     pending_off_ = need - pos_;
   }
 
-  args->reserve(pending_args_.size());
-  for (const auto& [off, len] : pending_args_) args->emplace_back(buf_.data() + pos_ + off, len);
   pos_ += pending_off_;
   pending_count_ = -1;
   pending_off_ = 0;
   return Result::kCommand;
+}
+
+RespParser::Result RespParser::Suspend(std::vector<std::string_view>* args, Result r) {
+  // Keeps the arguments parsed so far as offsets from pos_ for the next call.
+  const char* base = buf_.data() + pos_;
+  for (std::string_view a : *args) pending_args_.emplace_back(a.data() - base, a.size());
+  args->clear();
+  return r;
 }
 
 RespParser::Result RespParser::ParseInline(std::vector<std::string_view>* args) {

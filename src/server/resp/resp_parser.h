@@ -53,6 +53,8 @@ class RespParser {
 
  private:
   Result ParseInline(std::vector<std::string_view>* args);
+  // Saves the arguments of a request not yet complete (or failed) and returns r.
+  Result Suspend(std::vector<std::string_view>* args, Result r);
   Result Fail(std::string msg);
   // Out of line and cold: keeps string building out of ReadLength's hot path.
   [[gnu::cold, gnu::noinline]] Result FailInvalid(const char* what);

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 namespace jadedb::server {
 
@@ -31,9 +32,27 @@ void RespWriter::Error(std::string_view s) {
 void RespWriter::Integer(int64_t v) { Header(':', v); }
 
 void RespWriter::Bulk(std::string_view s) {
-  Header('$', static_cast<int64_t>(s.size()));
-  out_->append(s);
-  out_->append("\r\n");
+  // A small value (every GET of a short string) is framed on the stack and appended once:
+  // three appends cost more than the bytes they copy.
+  constexpr size_t kSmall = 64;
+  if (s.size() > kSmall) {
+    Header('$', static_cast<int64_t>(s.size()));
+    out_->append(s);
+    out_->append("\r\n");
+    return;
+  }
+  char buf[kSmall + 8];  // "$64\r\n" + value + "\r\n"
+  buf[0] = '$';
+  char* p = buf + 1;
+  if (s.size() >= 10) *p++ = static_cast<char>('0' + s.size() / 10);
+  *p++ = static_cast<char>('0' + s.size() % 10);
+  *p++ = '\r';
+  *p++ = '\n';
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  p += s.size();
+  *p++ = '\r';
+  *p++ = '\n';
+  out_->append(buf, p - buf);
 }
 
 void RespWriter::Null() { out_->append(resp3_ ? "_\r\n" : "$-1\r\n"); }
