@@ -121,6 +121,22 @@ TEST(LogReaderTest, RecordOffsets) {
   EXPECT_FALSE(reader.ReadRecord(&rec, &scratch));  // stays at end
 }
 
+// Reads the WAL at path with checksums verified: exactly `records`, with no damage reported.
+void ExpectReadsBackCleanly(const std::string& path, const std::vector<std::string>& records) {
+  std::unique_ptr<SequentialFile> file;
+  ASSERT_TRUE(Env::Default()->NewSequentialFile(path, &file).ok());
+  test::RecordingReporter reporter;
+  Reader reader(file.get(), path, LogKind::kWal, &reporter, true);
+  std::vector<std::string> got;
+  std::string scratch;
+  std::string_view rec;
+  while (reader.ReadRecord(&rec, &scratch)) got.emplace_back(rec);
+  EXPECT_TRUE(reader.status().ok());
+  EXPECT_EQ(got, records);
+  EXPECT_TRUE(reporter.corruptions.empty());
+  EXPECT_TRUE(reporter.torn_tails.empty());
+}
+
 TEST(LogReaderTest, RoundTripThroughARealFile) {
   jadedb::test::TempDir dir;
   const std::string path = dir.Join("000001.log");
@@ -150,18 +166,7 @@ TEST(LogReaderTest, RoundTripThroughARealFile) {
     }
     ASSERT_TRUE(file->Close().ok());
   }
-  std::unique_ptr<SequentialFile> file;
-  ASSERT_TRUE(env->NewSequentialFile(path, &file).ok());
-  test::RecordingReporter reporter;
-  Reader reader(file.get(), path, LogKind::kWal, &reporter, true);
-  std::vector<std::string> got;
-  std::string scratch;
-  std::string_view rec;
-  while (reader.ReadRecord(&rec, &scratch)) got.emplace_back(rec);
-  EXPECT_TRUE(reader.status().ok());
-  EXPECT_EQ(got, records);
-  EXPECT_TRUE(reporter.corruptions.empty());
-  EXPECT_TRUE(reporter.torn_tails.empty());
+  ExpectReadsBackCleanly(path, records);
 }
 
 // A WAL written through the memory-mapped log file and cut by a process kill ends in the
@@ -191,18 +196,7 @@ TEST(LogReaderTest, MappedLogCutByAProcessKillReadsBackEveryRecord) {
   uint64_t size = 0;
   ASSERT_TRUE(Env::Default()->GetFileSize(path, &size).ok());
   EXPECT_EQ(size % (1u << 20), 0u) << "the reserve is still there";
-  std::unique_ptr<SequentialFile> file;
-  ASSERT_TRUE(Env::Default()->NewSequentialFile(path, &file).ok());
-  test::RecordingReporter reporter;
-  Reader reader(file.get(), path, LogKind::kWal, &reporter, true);
-  std::vector<std::string> got;
-  std::string scratch;
-  std::string_view rec;
-  while (reader.ReadRecord(&rec, &scratch)) got.emplace_back(rec);
-  EXPECT_TRUE(reader.status().ok());
-  EXPECT_EQ(got, records);
-  EXPECT_TRUE(reporter.corruptions.empty());
-  EXPECT_TRUE(reporter.torn_tails.empty());
+  ExpectReadsBackCleanly(path, records);
 }
 
 // Cuts the log at every point inside its last record (or every `stride`-th point plus the
