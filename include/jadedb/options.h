@@ -89,11 +89,27 @@ struct LsmOptions {
   int level0_slowdown_writes_trigger = 20;
   // Level-0 file count at which writes wait for compaction.
   int level0_stop_writes_trigger = 36;
-  // Target bytes of level 1; each deeper level is max_bytes_for_level_multiplier times larger.
+  // Target bytes of level 1; each deeper level is max_bytes_for_level_multiplier times larger
+  // (see level_compaction_dynamic_level_bytes). With 256 MiB a DB of up to ~256 MiB sits in
+  // L1, so every L0->L1 compaction rewrites all of it; a smaller L1 (32 MiB, with 8 MiB files
+  // and the two options below) makes compactions small and lowers the space after an
+  // overwrite, but adds a level to every read: measured in docs/benchmarks.md (session 5), it
+  // is not the default yet.
   uint64_t max_bytes_for_level_base = 256ull << 20;
   double max_bytes_for_level_multiplier = 10.0;
   // Target size of a table produced by compaction.
   uint64_t target_file_size = 64ull << 20;
+  // Size the levels from the bottom up (like RocksDB's level_compaction_dynamic_level_bytes):
+  // with L the deepest non-empty level (>= 2), each level above it targets 1/multiplier of the
+  // level below, clamped to [target_file_size, its static target]; L keeps its static target
+  // and spills into L+1 when it outgrows it. So about 90% of the data sits in stable files of
+  // the last level, and stale versions above it take about 10% more space, not up to a whole
+  // level's static target. No effect while all data fits in level 1.
+  bool level_compaction_dynamic_level_bytes = false;
+  // For levels >= 1, compact the file whose overlap with the next level is smallest relative
+  // to its own size (RocksDB's kMinOverlappingRatio) instead of the next file round robin:
+  // the least rewriting of the next level per byte moved down.
+  bool compaction_pick_min_overlap = false;
 
   // Threads doing flushes and compactions.
   int max_background_jobs = 2;

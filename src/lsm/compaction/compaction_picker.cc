@@ -1,5 +1,7 @@
 #include "lsm/compaction/compaction_picker.h"
 
+#include <algorithm>
+
 #include "lsm/base/merging_iterator.h"
 #include "lsm/version/level_iterator.h"
 
@@ -116,6 +118,37 @@ std::unique_ptr<Compaction> SetupOtherInputs(VersionSet* vset, int level,
   return c;
 }
 
+// The file of `level` (>= 1) whose overlap with level + 1 is smallest relative to its own
+// size (RocksDB's kMinOverlappingRatio): moving it down rewrites the least of level + 1 per
+// byte moved. Both levels are sorted and disjoint, so one pass with a cursor into level + 1
+// finds every file's overlap. Ties go to the earlier file. files(level) is not empty.
+FileMetaData* PickMinOverlapFile(const Version* current, const Comparator* ucmp, int level) {
+  const std::vector<FileMetaData*>& files = current->files(level);
+  const std::vector<FileMetaData*>& next = current->files(level + 1);
+  FileMetaData* best = nullptr;
+  double best_ratio = 0;
+  size_t first = 0;  // the first next-level file that does not end before the current file
+  for (FileMetaData* f : files) {
+    while (first < next.size() &&
+           ucmp->Compare(next[first]->largest.user_key(), f->smallest.user_key()) < 0) {
+      first++;
+    }
+    uint64_t overlap = 0;
+    for (size_t i = first;
+         i < next.size() && ucmp->Compare(next[i]->smallest.user_key(), f->largest.user_key()) <= 0;
+         i++) {
+      overlap += next[i]->file_size;
+    }
+    const double ratio =
+        static_cast<double>(overlap) / static_cast<double>(std::max<uint64_t>(1, f->file_size));
+    if (best == nullptr || ratio < best_ratio) {
+      best = f;
+      best_ratio = ratio;
+    }
+  }
+  return best;
+}
+
 }  // namespace
 
 std::unique_ptr<Compaction> PickCompaction(VersionSet* vset) {
@@ -126,16 +159,20 @@ std::unique_ptr<Compaction> PickCompaction(VersionSet* vset) {
   const std::vector<FileMetaData*>& files = current->files(level);
   if (files.empty()) return nullptr;
 
-  // The first file after the compact pointer, wrapping around to the first file.
   std::vector<FileMetaData*> inputs0;
-  const std::string& pointer = vset->CompactPointer(level);
-  for (FileMetaData* f : files) {
-    if (pointer.empty() || vset->icmp()->Compare(f->largest.Encode(), pointer) > 0) {
-      inputs0.push_back(f);
-      break;
+  if (level > 0 && vset->options()->lsm.compaction_pick_min_overlap) {
+    inputs0.push_back(PickMinOverlapFile(current, vset->icmp()->user_comparator(), level));
+  } else {
+    // The first file after the compact pointer, wrapping around to the first file.
+    const std::string& pointer = vset->CompactPointer(level);
+    for (FileMetaData* f : files) {
+      if (pointer.empty() || vset->icmp()->Compare(f->largest.Encode(), pointer) > 0) {
+        inputs0.push_back(f);
+        break;
+      }
     }
+    if (inputs0.empty()) inputs0.push_back(files[0]);
   }
-  if (inputs0.empty()) inputs0.push_back(files[0]);
 
   if (level == 0) {
     // L0 files overlap: every L0 file overlapping the chosen one must go along, or an older

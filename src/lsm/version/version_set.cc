@@ -171,7 +171,35 @@ void VersionSet::EncodeSnapshot(std::string* record) const {
   edit.EncodeTo(record);
 }
 
+void VersionSet::LevelTargets(const int64_t level_bytes[kNumLevels],
+                              double targets[kNumLevels]) const {
+  targets[0] = 0;
+  for (int level = 1; level < kNumLevels; level++) targets[level] = StaticMaxBytesForLevel(level);
+  if (!options_->lsm.level_compaction_dynamic_level_bytes) return;
+  int last = 0;
+  for (int level = kNumLevels - 1; level >= 2; level--) {
+    if (level_bytes[level] > 0) {
+      last = level;
+      break;
+    }
+  }
+  if (last == 0) return;  // at most level 1 holds data: nothing to size it from
+  const double multiplier = std::max(1.0, options_->lsm.max_bytes_for_level_multiplier);
+  const double floor = static_cast<double>(MaxFileSizeForLevel(1));
+  double size = static_cast<double>(level_bytes[last]);
+  for (int level = last - 1; level >= 1; level--) {
+    size /= multiplier;
+    targets[level] = std::clamp(size, std::min(floor, targets[level]), targets[level]);
+  }
+}
+
 void VersionSet::Finalize(Version* v) const {
+  int64_t level_bytes[kNumLevels];
+  for (int level = 0; level < kNumLevels; level++) {
+    level_bytes[level] = TotalFileSize(v->files(level));
+  }
+  double targets[kNumLevels];
+  LevelTargets(level_bytes, targets);
   int best_level = -1;
   double best_score = -1;
   // The last level has nowhere to compact to.
@@ -183,7 +211,7 @@ void VersionSet::Finalize(Version* v) const {
       int trigger = std::max(1, options_->lsm.level0_file_num_compaction_trigger);
       score = v->NumFiles(0) / static_cast<double>(trigger);
     } else {
-      score = static_cast<double>(TotalFileSize(v->files(level))) / MaxBytesForLevel(level);
+      score = static_cast<double>(level_bytes[level]) / targets[level];
     }
     if (score > best_score) {
       best_level = level;
@@ -199,6 +227,14 @@ int VersionSet::NumLevelFiles(int level) const { return current_->NumFiles(level
 int64_t VersionSet::NumLevelBytes(int level) const { return TotalFileSize(current_->files(level)); }
 
 double VersionSet::MaxBytesForLevel(int level) const {
+  int64_t level_bytes[kNumLevels];
+  for (int l = 0; l < kNumLevels; l++) level_bytes[l] = TotalFileSize(current_->files(l));
+  double targets[kNumLevels];
+  LevelTargets(level_bytes, targets);
+  return targets[level];
+}
+
+double VersionSet::StaticMaxBytesForLevel(int level) const {
   // Level 0 is scored by file count; treating it like level 1 keeps this total.
   double result =
       static_cast<double>(std::max<uint64_t>(1, options_->lsm.max_bytes_for_level_base));

@@ -91,8 +91,20 @@ class VersionSet {
 
   int NumLevelFiles(int level) const;
   int64_t NumLevelBytes(int level) const;
-  // Target bytes of a level >= 1: max_bytes_for_level_base * multiplier^(level-1).
+  // Target bytes of a level >= 1 in the current Version. Static sizing:
+  // max_bytes_for_level_base * multiplier^(level-1). With level_compaction_dynamic_level_bytes
+  // the levels above the deepest non-empty one are sized from it (see LevelTargets).
   double MaxBytesForLevel(int level) const;
+  // The static target of a level >= 1: max_bytes_for_level_base * multiplier^(level-1).
+  double StaticMaxBytesForLevel(int level) const;
+  // Fills targets[1..kNumLevels-1] for a version whose level sizes are level_bytes. Static:
+  // StaticMaxBytesForLevel. Dynamic: with `last` the deepest non-empty level >= 2, level
+  // l < last targets level_bytes[last] / multiplier^(last-l), clamped to
+  // [target_file_size, StaticMaxBytesForLevel(l)]; `last` keeps its static target, so a last
+  // level outgrowing it spills into the next level, which then becomes the last. The upper
+  // clamp keeps an L0->L1 compaction proportional to max_bytes_for_level_base however large
+  // the DB; the lower one keeps a level from being drained below one output file.
+  void LevelTargets(const int64_t level_bytes[kNumLevels], double targets[kNumLevels]) const;
   // Target size of a compaction output table (LsmOptions::target_file_size).
   uint64_t MaxFileSizeForLevel(int level) const;
   // Compaction limits derived from target_file_size (LevelDB's constants): an output stops

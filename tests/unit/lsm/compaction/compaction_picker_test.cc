@@ -16,6 +16,10 @@ class CompactionPickerTest : public VersionTestBase {
     options_.lsm.max_bytes_for_level_base = 10000;
     options_.lsm.max_bytes_for_level_multiplier = 10;
     options_.lsm.target_file_size = 1000;
+    // LevelDB's rules: static level targets, round-robin file choice (compaction_shape_test
+    // covers dynamic targets and min-overlap picking).
+    options_.lsm.level_compaction_dynamic_level_bytes = false;
+    options_.lsm.compaction_pick_min_overlap = false;
   }
 
   std::unique_ptr<Compaction> Pick() {
