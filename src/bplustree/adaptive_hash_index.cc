@@ -21,9 +21,29 @@ void AdaptiveHashIndex::SetEnabled(bool enabled) {
   if (!enabled) Clear();
 }
 
+void AdaptiveHashIndex::CountLookup() {
+  // Exactly one thread, the one whose count reaches kWindow, closes the window; counts that
+  // other threads add meanwhile go to the next one.
+  if (window_lookups_.fetch_add(1, std::memory_order_relaxed) + 1 != kWindow) return;
+  const uint32_t hits = window_hits_.exchange(0, std::memory_order_relaxed);
+  window_lookups_.fetch_sub(kWindow, std::memory_order_relaxed);
+  const double rate = static_cast<double>(hits) / kWindow;
+  const bool sampling = sampling_.load(std::memory_order_relaxed);
+  if (!sampling && rate < kOffHitRate) {
+    sampling_.store(true, std::memory_order_relaxed);
+  } else if (sampling && rate >= kOnHitRate) {
+    sampling_.store(false, std::memory_order_relaxed);
+  }
+}
+
 bool AdaptiveHashIndex::Lookup(std::string_view key, PageId* page, Lsn* lsn) {
+  return Lookup(HashKey(key), page, lsn);
+}
+
+bool AdaptiveHashIndex::Lookup(uint64_t h, PageId* page, Lsn* lsn) {
   if (!enabled()) return false;
-  const uint64_t h = HashKey(key);
+  if (!InUse(h)) return false;  // not counted: a shared counter per Get is what sampling saves
+  CountLookup();
   Slot& slot = SlotFor(h);
   const uint64_t tp = slot.tag_page.load(std::memory_order_acquire);
   const PageId p = tp & 0xffffffffu;
@@ -37,8 +57,12 @@ bool AdaptiveHashIndex::Lookup(std::string_view key, PageId* page, Lsn* lsn) {
 }
 
 void AdaptiveHashIndex::Record(std::string_view key, PageId page, Lsn lsn) {
+  Record(HashKey(key), page, lsn);
+}
+
+void AdaptiveHashIndex::Record(uint64_t h, PageId page, Lsn lsn) {
   if (!enabled() || page > 0xffffffffu) return;
-  const uint64_t h = HashKey(key);
+  if (!InUse(h)) return;
   const uint64_t tag = Tag(h);
   Slot& slot = SlotFor(h);
   const uint64_t tp = slot.tag_page.load(std::memory_order_relaxed);
@@ -64,10 +88,17 @@ void AdaptiveHashIndex::Record(std::string_view key, PageId page, Lsn lsn) {
   }
 }
 
-void AdaptiveHashIndex::ReportHit() { hits_.fetch_add(1, std::memory_order_relaxed); }
+void AdaptiveHashIndex::ReportHit() {
+  hits_.fetch_add(1, std::memory_order_relaxed);
+  window_hits_.fetch_add(1, std::memory_order_relaxed);
+}
 
-void AdaptiveHashIndex::Invalidate(std::string_view key) {
-  const uint64_t h = HashKey(key);
+void AdaptiveHashIndex::Invalidate(std::string_view key) { Invalidate(HashKey(key)); }
+
+void AdaptiveHashIndex::Invalidate(uint64_t h) {
+  // Outside the sample while sampling: an entry left over from before is still validated
+  // on use, and dropping it would cost the cache miss that sampling avoids.
+  if (!InUse(h)) return;
   Slot& slot = SlotFor(h);
   uint64_t tp = slot.tag_page.load(std::memory_order_relaxed);
   if ((tp >> 32) != Tag(h) || (tp & 0xffffffffu) == kInvalidPageId) return;
@@ -85,6 +116,7 @@ AhiStats AdaptiveHashIndex::GetStats() const {
   s.hits = hits_.load(std::memory_order_relaxed);
   s.misses = misses_.load(std::memory_order_relaxed);
   s.invalidations = invalidations_.load(std::memory_order_relaxed);
+  s.sampling = sampling_.load(std::memory_order_relaxed);
   for (size_t i = 0; i <= mask_; i++) {
     s.entries += (slots_[i].tag_page.load(std::memory_order_relaxed) & 0xffffffffu) != 0;
   }

@@ -261,6 +261,7 @@ std::string BPlusTreeDB::StatsText() {
   add("ahi.misses", std::to_string(a.misses));
   add("ahi.invalidations", std::to_string(a.invalidations));
   add("ahi.entries", std::to_string(a.entries));
+  add("ahi.sampling", a.sampling ? "1" : "0");
   char rate[32];
   std::snprintf(rate, sizeof(rate), "%.4f", ahi_->HitRate());
   add("ahi.hit-rate", rate);

@@ -288,6 +288,9 @@ struct BufferPool::Impl {
 
 inline constexpr size_t kPrefetchQueueMax = 256;
 inline constexpr size_t kVictimScan = 128;
+// Bytes at the start of a page prefetched on a pool hit: the page header (64), the node
+// header and the first ~120 slots.
+inline constexpr size_t kHitPrefetchBytes = 320;
 // The overflow reserve (see Frame): kOverflowPercent of the pool, at least kMinOverflowFrames.
 // A batch pins each page it changes plus its before-image (mini_txn.h), so the reserve at
 // most adds a quarter to what such a batch costs anyway; beyond it the batch is refused.

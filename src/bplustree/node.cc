@@ -64,49 +64,70 @@ Status Node::Validate(std::string_view what) const {
   // as if every heap byte belonged to at most one cell. Checked with one bit per heap byte
   // (a page is read from disk on every buffer-pool miss, so this runs often: a bitmap is
   // linear in the cell bytes and allocates nothing, unlike sorting the cell extents).
-  constexpr size_t kMaxWords = 65536 / 64;
+  // Two spare words: the three-word marking below may touch (with empty masks) words past
+  // the last one.
+  constexpr size_t kMaxWords = 65536 / 64 + 2;
   uint64_t taken[kMaxWords];
   if (size_ > 65536) return bad("node larger than 64 KiB");
   const size_t heap = heap_top();
-  const size_t words = (size_ - heap + 63) / 64;
+  const size_t words = (size_ - heap + 63) / 64 + 2;
   std::memset(taken, 0, words * sizeof(uint64_t));
   for (size_t i = 0; i < n; i++) {
     size_t off = slot(static_cast<int>(i));
     if (off < heap || off >= size_) return bad("cell offset out of range");
-    const char* p = data_ + off + 1;
-    const char* limit = data_ + size_;
+    const auto* c = reinterpret_cast<const uint8_t*>(data_ + off);
+    const uint8_t f = c[0];
     uint32_t klen, vlen;
-    p = GetVarint32Ptr(p, limit, &klen);
-    if (p != nullptr) p = GetVarint32Ptr(p, limit, &vlen);
-    if (p == nullptr || static_cast<size_t>(limit - p) < size_t{klen} + vlen) {
-      return bad("cell overruns page");
+    size_t cell_size;
+    if (off + 3 <= size_ && ((c[1] | c[2]) & 0x80) == 0) {
+      // The usual cell: one-byte key and value lengths.
+      klen = c[1];
+      vlen = c[2];
+      cell_size = 3 + size_t{klen} + vlen;
+      if (off + cell_size > size_) return bad("cell overruns page");
+    } else {
+      const char* p = data_ + off + 1;
+      const char* limit = data_ + size_;
+      p = GetVarint32Ptr(p, limit, &klen);
+      if (p != nullptr) p = GetVarint32Ptr(p, limit, &vlen);
+      if (p == nullptr || static_cast<size_t>(limit - p) < size_t{klen} + vlen) {
+        return bad("cell overruns page");
+      }
+      cell_size = static_cast<size_t>(p - (data_ + off)) + klen + vlen;
     }
-    uint8_t f = static_cast<uint8_t>(data_[off]);
-    if ((f & kKeyOverflow) && klen != kInlineKeyPrefix + OverflowRef::kEncodedSize) {
-      return bad("bad overflowed key");
+    if (f != 0 || kind != kLeafKind) {  // a plain leaf cell has nothing more to check
+      if ((f & kKeyOverflow) && klen != kInlineKeyPrefix + OverflowRef::kEncodedSize) {
+        return bad("bad overflowed key");
+      }
+      if ((f & kValueOverflow) && vlen != OverflowRef::kEncodedSize) return bad("bad overflow ref");
+      if (kind == kInternalKind && vlen != 8) return bad("bad child pointer");
     }
-    if ((f & kValueOverflow) && vlen != OverflowRef::kEncodedSize) return bad("bad overflow ref");
-    if (kind == kInternalKind && vlen != 8) return bad("bad child pointer");
-    const size_t cell_size = static_cast<size_t>(p - (data_ + off)) + klen + vlen;
     used += cell_size;
     // Mark heap bytes [b, e] (relative to heap_top; cell_size >= 3) in the bitmap: a partial
-    // first and last word, whole words between.
+    // first and last word, whole words between. A usual cell (< 130 bytes) spans at most
+    // three words, marked with masks and no loop or branch.
     const size_t b = off - heap, e = b + cell_size - 1;
     const size_t w0 = b / 64, w1 = e / 64;
     const uint64_t first = ~uint64_t{0} << (b % 64);
     const uint64_t last = ~uint64_t{0} >> (63 - e % 64);
-    if (w0 == w1) {
-      const uint64_t m = first & last;
-      if (taken[w0] & m) return bad("cells overlap");
-      taken[w0] |= m;
-      continue;
-    }
-    uint64_t clash = (taken[w0] & first) | (taken[w1] & last);
-    taken[w0] |= first;
-    taken[w1] |= last;
-    for (size_t w = w0 + 1; w < w1; w++) {
-      clash |= taken[w];
-      taken[w] = ~uint64_t{0};
+    uint64_t clash;
+    if (w1 - w0 <= 2) {
+      const size_t span = w1 - w0;
+      const uint64_t m0 = span == 0 ? first & last : first;
+      const uint64_t m1 = span == 0 ? 0 : (span == 1 ? last : ~uint64_t{0});
+      const uint64_t m2 = span == 2 ? last : 0;
+      clash = (taken[w0] & m0) | (taken[w0 + 1] & m1) | (taken[w0 + 2] & m2);
+      taken[w0] |= m0;
+      taken[w0 + 1] |= m1;
+      taken[w0 + 2] |= m2;
+    } else {
+      clash = (taken[w0] & first) | (taken[w1] & last);
+      taken[w0] |= first;
+      taken[w1] |= last;
+      for (size_t w = w0 + 1; w < w1; w++) {
+        clash |= taken[w];
+        taken[w] = ~uint64_t{0};
+      }
     }
     if (clash != 0) return bad("cells overlap");
   }
@@ -179,14 +200,44 @@ std::string_view Node::Cell(int i) const {
 
 size_t Node::CellSize(int i) const { return Cell(i).size(); }
 
-int Node::Compare(int i, std::string_view target, const KeyLoader& loader, Status* s) const {
+namespace {
+// Bytewise three-way compare (the sign of memcmp, then the shorter first), inline and eight
+// bytes at a time: for short keys a call to the library memcmp costs more than the compare.
+inline int CompareKeyBytes(const char* a, size_t a_len, std::string_view b) {
+  const size_t n = std::min(a_len, b.size());
+  const char* bp = b.data();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, bp + i, 8);
+    if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
+  }
+  for (; i < n; i++) {
+    const auto x = static_cast<uint8_t>(a[i]), y = static_cast<uint8_t>(bp[i]);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return a_len < b.size() ? -1 : (a_len > b.size() ? 1 : 0);
+}
+}  // namespace
+
+inline int Node::CompareInline(int i, std::string_view target, const KeyLoader& loader,
+                               Status* s) const {
   // Fast path for the usual cell (inline key, key and value lengths < 128: one-byte varints):
   // every probe of every binary search on every level lands here.
   const char* base = data_ + slot(i);
   const auto klen = static_cast<uint8_t>(base[1]), vlen = static_cast<uint8_t>(base[2]);
   if ((base[0] & kKeyOverflow) == 0 && klen < 128 && vlen < 128) {
-    return std::string_view(base + 3, klen).compare(target);
+    return CompareKeyBytes(base + 3, klen, target);
   }
+  return CompareSlow(i, target, loader, s);
+}
+
+int Node::Compare(int i, std::string_view target, const KeyLoader& loader, Status* s) const {
+  return CompareInline(i, target, loader, s);
+}
+
+int Node::CompareSlow(int i, std::string_view target, const KeyLoader& loader, Status* s) const {
   if (!key_overflow(i)) return raw_key(i).compare(target);
   std::string_view prefix = KeyPrefix(i);
   // The full key is longer than its prefix, so a prefix mismatch decides alone.
@@ -202,34 +253,75 @@ int Node::Compare(int i, std::string_view target, const KeyLoader& loader, Statu
   return std::string_view(full).compare(target);
 }
 
+// Binary search over a node that may not be in the CPU cache (a page just read, or one of
+// many hot pages): each probe reads a slot and then a cell at an unrelated offset, so a plain
+// search waits for one memory miss per probe, one after another. Here the slot array is
+// fetched up front (its lines in parallel), and each probe asks for the cells of both
+// possible next probes before it compares, so the one needed next is already on its way
+// while this comparison waits for its own cell: the misses overlap instead of queueing.
+void Node::PrefetchSlots(int n) const {
+  const char* begin = data_ + kHeaderSize;
+  const char* end = begin + 2 * static_cast<size_t>(n);
+  if (end - begin <= kPrefetchSlotBytes) {
+    for (const char* p = begin; p < end; p += 64) __builtin_prefetch(p);
+    if (n > 0) __builtin_prefetch(end - 1);
+    return;
+  }
+  // A large array (big pages, short keys): only the slots of the first three levels of the
+  // search (at the eighths); deeper probes fall within an eighth of the array.
+  for (int k = 1; k < 8; k++) __builtin_prefetch(begin + 2 * (static_cast<size_t>(n) * k / 8));
+}
+
+void Node::PrefetchCell(int i) const {
+  // The cell header and, for the usual short key, the rest of the key (which may cross into
+  // the next cache line).
+  const char* c = data_ + slot(i);
+  __builtin_prefetch(c);
+  __builtin_prefetch(c + 24);
+}
+
+// Prefetches the cells of the probes after mid in a search over [lo, hi).
+inline void Node::PrefetchNextProbes(int lo, int mid, int hi) const {
+  const int left = lo + (mid - lo) / 2;  // next probe when the answer is below mid
+  if (left < mid) PrefetchCell(left);
+  const int right = mid + 1 + (hi - mid - 1) / 2;  // and when it is above
+  if (right < hi) PrefetchCell(right);
+}
+
 int Node::LowerBound(std::string_view target, const KeyLoader& loader, bool* found,
                      Status* s) const {
-  int lo = 0, hi = count();
   *found = false;
+  const int n = count();
+  PrefetchSlots(n);
+  int lo = 0, hi = n;
+  // The answer is the last mid that set hi (or n when none did); it equals target exactly
+  // when that probe compared equal.
+  bool last_equal = false;
   while (lo < hi) {
     int mid = lo + (hi - lo) / 2;
-    int c = Compare(mid, target, loader, s);
+    PrefetchNextProbes(lo, mid, hi);
+    int c = CompareInline(mid, target, loader, s);
     if (!s->ok()) return 0;
     if (c < 0) {
       lo = mid + 1;
     } else {
-      if (c == 0) *found = true;
+      last_equal = c == 0;
       hi = mid;
     }
   }
-  if (lo < count() && *found) {
-    // found was set on some mid; it is only meaningful for the final position.
-    *found = Compare(lo, target, loader, s) == 0;
-  }
+  *found = lo < n && last_equal;
   return lo;
 }
 
 int Node::ChildIndex(std::string_view target, const KeyLoader& loader, Status* s) const {
   // The last cell whose key <= target; cell 0 (minus infinity) always qualifies.
-  int lo = 1, hi = count();
+  const int n = count();
+  PrefetchSlots(n);
+  int lo = 1, hi = n;
   while (lo < hi) {
     int mid = lo + (hi - lo) / 2;
-    int c = Compare(mid, target, loader, s);
+    PrefetchNextProbes(lo, mid, hi);
+    int c = CompareInline(mid, target, loader, s);
     if (!s->ok()) return 0;
     if (c <= 0) {
       lo = mid + 1;

@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -89,6 +90,19 @@ class Node {
   void set_child(int i, uint64_t page);
   // Decodes cell i's header once: flags and the raw (inline) key and value views.
   void Parse(int i, uint8_t* flags, std::string_view* key, std::string_view* value) const;
+  // The usual cell, decoded inline: when cell i has no overflowed part and one-byte key and
+  // value lengths, sets *key_off (node offset of the key; the value follows it) and the
+  // lengths and returns true; otherwise false (use Parse). For per-entry loops (leaf copies).
+  bool InlineCell(int i, size_t* key_off, uint32_t* key_len, uint32_t* value_len) const {
+    uint16_t off;
+    std::memcpy(&off, data_ + kHeaderSize + 2 * static_cast<size_t>(i), 2);  // little-endian
+    const auto* c = reinterpret_cast<const uint8_t*>(data_) + off;
+    if ((c[0] & (kKeyOverflow | kValueOverflow)) != 0 || ((c[1] | c[2]) & 0x80) != 0) return false;
+    *key_off = size_t{off} + 3;
+    *key_len = c[1];
+    *value_len = c[2];
+    return true;
+  }
   // The full key (loading it through loader when overflowed).
   Status FullKey(int i, const KeyLoader& loader, std::string* key) const;
   // Bytes the cell occupies (without its slot).
@@ -136,6 +150,15 @@ class Node {
   uint16_t frag() const;
   void set_frag(uint16_t v);
   void set_count(int n);
+  // Search helpers (see LowerBound): prefetch the slot array / cell i / the next probes' cells.
+  // Slot arrays up to kPrefetchSlotBytes are prefetched whole.
+  static constexpr ptrdiff_t kPrefetchSlotBytes = 1024;
+  void PrefetchSlots(int n) const;
+  void PrefetchCell(int i) const;
+  void PrefetchNextProbes(int lo, int mid, int hi) const;
+  // Compare: the usual inline cell compared in place, CompareSlow for the rest.
+  int CompareInline(int i, std::string_view target, const KeyLoader& loader, Status* s) const;
+  int CompareSlow(int i, std::string_view target, const KeyLoader& loader, Status* s) const;
   // Reports node bytes [off, off + len) to the change log before they change.
   void WillChange(size_t off, size_t len) const;
 

@@ -28,7 +28,9 @@ Status Tree::Init() {
     const PageType type = PageView(page, page_size).type();
     if (type != PageType::kLeaf && type != PageType::kInternal) return Status::OK();
     Node n = NodeOf(page, page_size);
-    Status s = n.Validate(PageName(id));
+    // The page's name goes into the message only on failure (runs on every pool miss).
+    Status s = n.Validate("");
+    if (!s.ok()) s = n.Validate(PageName(id));
     if (s.ok() && n.is_leaf() != (type == PageType::kLeaf)) {
       s = Status::Corruption("node kind does not match page type", PageName(id));
     }
@@ -135,7 +137,8 @@ Status Tree::Get(std::string_view key, std::string* value) {
   bool found;
   PageId hinted;
   Lsn hinted_lsn;
-  if (ahi_ != nullptr && ahi_->Lookup(key, &hinted, &hinted_lsn)) {
+  const uint64_t key_hash = ahi_ != nullptr ? AdaptiveHashIndex::HashKey(key) : 0;
+  if (ahi_ != nullptr && ahi_->Lookup(key_hash, &hinted, &hinted_lsn)) {
     // Use the entry only if the leaf is unchanged since it was recorded and holds the key.
     PageReadGuard g;
     s = pool_->FetchRead(hinted, &g);
@@ -157,10 +160,10 @@ Status Tree::Get(std::string_view key, std::string* value) {
   int pos = n.LowerBound(key, ReadLoader(), &found, &s);
   if (!s.ok()) return s;
   if (!found) {
-    if (ahi_ != nullptr) ahi_->Invalidate(key);
+    if (ahi_ != nullptr) ahi_->Invalidate(key_hash);
     return Status::NotFound("");
   }
-  if (ahi_ != nullptr) ahi_->Record(key, g.id(), g.view().lsn());
+  if (ahi_ != nullptr) ahi_->Record(key_hash, g.id(), g.view().lsn());
   return ValueFromLeaf(pool_, n, pos, value);
 }
 
@@ -179,7 +182,15 @@ Status Tree::CopyLeaf(const PageReadGuard& g, LeafSnapshot* leaf, Prefetcher::Sc
   leaf->CopyPage(g.data(), kPageHeaderSize + n.cells_begin(), page_size_,
                  static_cast<size_t>(count));
   std::string big_key, big_value;  // only for overflowed cells
+  // Inline cells (the usual ones) are decoded in place; node offsets + node_base = page offsets.
+  const size_t node_base = kPageHeaderSize;
   for (int i = 0; i < count; i++) {
+    size_t key_off;
+    uint32_t key_len, value_len;
+    if (n.InlineCell(i, &key_off, &key_len, &value_len)) {
+      leaf->AddInPage(node_base + key_off, key_len, value_len);
+      continue;
+    }
     uint8_t flags;
     std::string_view k, val;
     n.Parse(i, &flags, &k, &val);

@@ -239,5 +239,46 @@ TEST(NodeValidateTest, OverlappingCellsAreCorruption) {
   }
 }
 
+// Cells spanning one, two, three and more bitmap words (Validate marks up to three words
+// without a loop): a small cell placed anywhere inside a big one is an overlap, and a node
+// whose cells fill the heap to its very end (the last bitmap words) validates.
+TEST(NodeValidateTest, OverlapsAreFoundWhateverTheCellSpan) {
+  for (size_t value_len : {size_t{5}, size_t{60}, size_t{120}, size_t{400}}) {
+    std::string buf(16384 - 80, '\0');
+    Node::Init(buf.data(), buf.size(), /*leaf=*/true);
+    Node node(buf.data(), buf.size());
+    // Fill the node: cells are placed downward from the node's end, so cell 0 ends at its last
+    // byte (the last bitmap word) and the last cell starts at the heap top.
+    int n = 0;
+    while (node.InsertCell(
+        n, Node::EncodeCell(0, "key" + std::to_string(1000 + n), std::string(value_len, 'v')))) {
+      n++;
+    }
+    ASSERT_GT(n, 2);
+    ASSERT_TRUE(node.Validate("full").ok()) << value_len;
+    const std::string good = buf;
+    auto slot_of = [&](int i) {
+      return static_cast<uint16_t>(static_cast<uint8_t>(good[Node::kHeaderSize + 2 * i]) |
+                                   static_cast<uint8_t>(good[Node::kHeaderSize + 2 * i + 1]) << 8);
+    };
+    for (int victim : {0, n - 1}) {
+      const uint16_t start = slot_of(victim);
+      const size_t cell = node.CellSize(victim);
+      const int other = victim == 0 ? 1 : 0;
+      for (size_t at = 1; at + 3 <= cell; at++) {
+        buf = good;
+        const uint16_t inside = static_cast<uint16_t>(start + at);
+        buf[inside] = 0;      // flags
+        buf[inside + 1] = 0;  // empty key
+        buf[inside + 2] = 0;  // empty value: a 3-byte cell
+        buf[Node::kHeaderSize + 2 * other] = static_cast<char>(inside & 0xff);
+        buf[Node::kHeaderSize + 2 * other + 1] = static_cast<char>(inside >> 8);
+        Status s = node.Validate("p");
+        ASSERT_TRUE(s.IsCorruption()) << "value_len " << value_len << " at " << at;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace jadedb::bplustree
