@@ -144,6 +144,37 @@ TEST_F(MmapTableTest, PointLookupsSearchBlocksInPlaceWithoutTheCache) {
   EXPECT_EQ("", Get(*table, 2, 5));            // another table's key
 }
 
+// The in-place flag a lookup consults is its own block's: the second block is verified on
+// its first read even though the first block was verified already. (A flag looked up by a
+// stale cursor position, one entry behind, would find the first block's flag set and skip
+// exactly this check.)
+TEST_F(MmapTableTest, InPlaceLookupVerifiesEachBlockOnItsFirstRead) {
+  const int n = 500;
+  const uint64_t size = WriteTable(6, n);
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(6, size, &table).ok());
+  const uint64_t first_block = table->ApproximateOffsetOf(Key(6, 0));
+  int second = -1;  // the first key of the second data block
+  for (int i = 1; i < n && second < 0; i++) {
+    if (table->ApproximateOffsetOf(Key(6, i)) != first_block) second = i;
+  }
+  ASSERT_GT(second, 0);
+  for (int i = 0; i < second; i++) ASSERT_EQ(Value(6, i), Get(*table, 6, i));
+
+  // Damage the second block, under the live mapping, then look a key of it up.
+  const uint64_t second_block = table->ApproximateOffsetOf(Key(6, second));
+  const int fd = ::open(Path(6).c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  char byte = 0;
+  ASSERT_EQ(1, ::pread(fd, &byte, 1, static_cast<off_t>(second_block + 20)));
+  byte ^= 0x20;
+  ASSERT_EQ(1, ::pwrite(fd, &byte, 1, static_cast<off_t>(second_block + 20)));
+  ::close(fd);
+  Status s;
+  Get(*table, 6, second + 1, &s);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+}
+
 // Under paranoid checks every read verifies, so lookups go through the cache path.
 TEST_F(MmapTableTest, ParanoidChecksKeepLookupsOnTheCachePath) {
   options_.paranoid_checks = true;
