@@ -34,6 +34,18 @@ std::string Value(uint64_t table, int i) {
   return std::string(100, static_cast<char>('a' + (i + table) % 26)) + std::to_string(i);
 }
 
+// Flips one bit of the byte at offset of the file at path with pwrite, so that a live shared
+// mapping of the file sees the change.
+void FlipByte(const std::string& path, uint64_t offset) {
+  const int fd = ::open(path.c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  char byte = 0;
+  ASSERT_EQ(1, ::pread(fd, &byte, 1, static_cast<off_t>(offset)));
+  byte ^= 0x20;
+  ASSERT_EQ(1, ::pwrite(fd, &byte, 1, static_cast<off_t>(offset)));
+  ::close(fd);
+}
+
 // Restores the process-wide mmap cap when a test changed it.
 class MmapLimitGuard {
  public:
@@ -163,13 +175,7 @@ TEST_F(MmapTableTest, InPlaceLookupVerifiesEachBlockOnItsFirstRead) {
 
   // Damage the second block, under the live mapping, then look a key of it up.
   const uint64_t second_block = table->ApproximateOffsetOf(Key(6, second));
-  const int fd = ::open(Path(6).c_str(), O_RDWR);
-  ASSERT_GE(fd, 0);
-  char byte = 0;
-  ASSERT_EQ(1, ::pread(fd, &byte, 1, static_cast<off_t>(second_block + 20)));
-  byte ^= 0x20;
-  ASSERT_EQ(1, ::pwrite(fd, &byte, 1, static_cast<off_t>(second_block + 20)));
-  ::close(fd);
+  FlipByte(Path(6), second_block + 20);
   Status s;
   Get(*table, 6, second + 1, &s);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
@@ -262,13 +268,7 @@ TEST_F(MmapTableTest, MappedBlockIsChecksummedWhenFirstCached) {
   std::unique_ptr<Table> table;
   ASSERT_TRUE(OpenTable(3, size, &table).ok());
   // Flip a byte inside the first data block, under the live (shared) mapping.
-  const int fd = ::open(Path(3).c_str(), O_RDWR);
-  ASSERT_GE(fd, 0);
-  char byte = 0;
-  ASSERT_EQ(1, ::pread(fd, &byte, 1, 40));
-  byte ^= 0x20;
-  ASSERT_EQ(1, ::pwrite(fd, &byte, 1, 40));
-  ::close(fd);
+  FlipByte(Path(3), 40);
 
   // The default read options ask for no checksum; the first read of a mapped block into the
   // cache checks it anyway.
