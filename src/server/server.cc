@@ -285,6 +285,41 @@ void Server::BackgroundLoop() {
   }
 }
 
+namespace {
+
+// Runs an I/O thread's io_context until it is stopped. With spin > 0 the thread, when it runs
+// out of ready handlers, keeps polling (epoll_wait with no timeout) for up to spin before it
+// blocks: a client whose next request arrives within that time finds the thread awake, so
+// its send need not wake a sleeping thread (a scheduler wakeup, paid by the sender). Measured
+// under redis-benchmark -P 16 on 2 cores: context switches 8,500-10,700 -> 250-430 per million
+// GETs (redis-server: 300-1,000) and +8% requests/s (server.md). The spin is adaptive, so a
+// lightly loaded server does not burn a core: after a spin that found nothing the thread
+// blocks, and it spins again only if that block was shorter than spin (events come often
+// enough for spinning to catch them).
+void RunIoContext(asio::io_context& ctx, std::chrono::microseconds spin) {
+  if (spin.count() <= 0) {
+    ctx.run();
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  bool spin_next = true;
+  while (!ctx.stopped()) {
+    if (ctx.poll() > 0) continue;
+    size_t ran = 0;
+    if (spin_next) {
+      const auto until = Clock::now() + spin;
+      while (!ctx.stopped() && (ran = ctx.poll()) == 0 && Clock::now() < until) {
+      }
+    }
+    if (ran > 0 || ctx.stopped()) continue;
+    const auto blocked_at = Clock::now();
+    ctx.run_one();
+    spin_next = Clock::now() - blocked_at < spin;
+  }
+}
+
+}  // namespace
+
 Status Server::Run(bool handle_signals) {
   asio::io_context& io = *ios_[0];
   auto signals = std::make_unique<asio::signal_set>(io);
@@ -303,7 +338,9 @@ Status Server::Run(bool handle_signals) {
   std::vector<std::thread> threads;
   for (auto& ctx : ios_) {
     work.push_back(asio::make_work_guard(*ctx));
-    threads.emplace_back([&ctx] { ctx->run(); });
+    threads.emplace_back([&ctx, spin = std::chrono::microseconds(options_.busy_poll_us)] {
+      RunIoContext(*ctx, spin);
+    });
   }
 
   bg_thread_.join();  // returns once RequestShutdown was called

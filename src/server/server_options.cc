@@ -25,6 +25,7 @@ const OptionInfo kOptions[] = {
     {"write-buffer-mb", "N  engine write buffer (memtable) size in MiB (default 8)"},
     {"cache-mb", "N  engine block cache size in MiB (default 32)"},
     {"threads", "N  I/O threads (default: one per core less one, at least one)"},
+    {"busy-poll-us", "N  microseconds an idle I/O thread polls before it sleeps (default 50)"},
     {"proto-max-bulk-len", "BYTES  largest bulk string accepted (default 536870912)"},
     {"max-args", "N  most arguments in one request (default 1048576)"},
     {"hz", "N  background expiry sweeps per second (default 10)"},
@@ -103,6 +104,8 @@ Status SetServerOption(ServerOptions* o, std::string_view name, std::string_view
     if (!ParseNumber(value, &o->cache_mb, 0, 1 << 20)) return Bad(name, value);
   } else if (name == "threads") {
     if (!ParseNumber(value, &o->threads, 0, 1024)) return Bad(name, value);
+  } else if (name == "busy-poll-us") {
+    if (!ParseNumber(value, &o->busy_poll_us, 0, 1000000)) return Bad(name, value);
   } else if (name == "proto-max-bulk-len") {
     if (!ParseNumber<uint64_t>(value, &o->proto_max_bulk_len, 1, 1ull << 30)) {
       return Bad(name, value);
@@ -140,6 +143,8 @@ bool GetServerOption(const ServerOptions& o, std::string_view name, std::string*
     *v = std::to_string(o.cache_mb);
   else if (name == "threads")
     *v = std::to_string(o.threads);
+  else if (name == "busy-poll-us")
+    *v = std::to_string(o.busy_poll_us);
   else if (name == "proto-max-bulk-len")
     *v = std::to_string(o.proto_max_bulk_len);
   else if (name == "max-args")

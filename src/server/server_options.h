@@ -32,6 +32,11 @@ struct ServerOptions {
   int write_buffer_mb = static_cast<int>(LsmOptions().write_buffer_size >> 20);
   int cache_mb = 32;
   int threads = 0;  // I/O threads; 0 = DefaultIoThreads() (server.h)
+  // How long an I/O thread keeps polling its sockets after its last event before it sleeps in
+  // epoll_wait (0 = sleep at once). A sleeping server makes every client send pay for waking
+  // it: with pipelining clients, whose send lands just after the thread went idle, that cost
+  // is on the client's critical path (server.md, "Busy polling").
+  int busy_poll_us = 50;
   uint64_t proto_max_bulk_len = 512ull << 20;
   uint64_t max_args = 1024 * 1024;
   int hz = 10;  // background expiry sweeps per second

@@ -134,5 +134,39 @@ TEST_F(MultiThreaded, ClientsOnDifferentThreadsStayConsistent) {
   EXPECT_EQ(std::stoll(info.substr(p + 25)), kClients * kRounds * 3 + 4 + 2);
 }
 
+// I/O threads that sleep as soon as they run out of events (--busy-poll-us 0; every other
+// test runs the default, which polls a while first): pipelined requests from several clients
+// are all answered, in order.
+class NoBusyPolling : public ServerFixture {
+ protected:
+  std::vector<std::string> Flags() override {
+    return {"--sync", "never", "--threads", "2", "--busy-poll-us", "0"};
+  }
+};
+
+TEST_F(NoBusyPolling, PipelinedClientsAreAnsweredInOrder) {
+  EXPECT_EQ(Q({"CONFIG", "GET", "busy-poll-us"}), "[$busy-poll-us,$0]");
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; t++) {
+    threads.emplace_back([this, t] {
+      RespClient c;
+      ASSERT_TRUE(c.Connect(server_.port()));
+      for (int round = 0; round < 50; round++) {
+        std::string batch;
+        for (int i = 0; i < 16; i++) {
+          batch += RespClient::Encode({"SET", "k" + std::to_string(t), std::to_string(i)});
+          batch += RespClient::Encode({"GET", "k" + std::to_string(t)});
+        }
+        ASSERT_TRUE(c.SendRaw(batch));
+        for (int i = 0; i < 16; i++) {
+          ASSERT_EQ(c.Read().ToString(), "+OK");
+          ASSERT_EQ(c.Read().ToString(), "$" + std::to_string(i));
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
 }  // namespace
 }  // namespace jadedb::server::test

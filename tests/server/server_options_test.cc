@@ -38,6 +38,16 @@ TEST(ServerOptionsTest, Errors) {
   EXPECT_TRUE(LoadConfigFile("/nonexistent/file", &o).IsIOError());
 }
 
+TEST(ServerOptionsTest, BusyPollMicroseconds) {
+  ServerOptions o;
+  EXPECT_EQ(o.busy_poll_us, 50);
+  const char* off[] = {"--busy-poll-us", "0"};
+  ASSERT_TRUE(ParseServerFlags(2, off, &o).ok());
+  EXPECT_EQ(o.busy_poll_us, 0);
+  const char* negative[] = {"--busy-poll-us", "-1"};
+  EXPECT_TRUE(ParseServerFlags(2, negative, &o).IsInvalidArgument());
+}
+
 TEST(ServerOptionsTest, HelpListsEveryOption) {
   const std::string help = ServerHelpText();
   for (const std::string& name : ServerOptionNames()) {
