@@ -49,6 +49,13 @@ Status PreadFully(int fd, const std::string& path, uint64_t offset, size_t n, ch
   return Status::OK();
 }
 
+// Makes everything written to fd durable (fdatasync); fd < 0 means the file was closed.
+Status SyncFd(int fd, const std::string& path) {
+  if (fd < 0) return Status::IOError(path, "sync after Close");
+  if (::fdatasync(fd) != 0) return PosixError(path, errno);
+  return Status::OK();
+}
+
 // For WriteFully: write at the file position (write(2)) rather than at an offset (pwrite(2)).
 constexpr uint64_t kAtFilePosition = UINT64_MAX;
 
@@ -182,11 +189,7 @@ class PosixRandomRWFile final : public RandomRWFile {
     return WriteFully(fd_, path_, data.data(), data.size(), offset);
   }
 
-  Status Sync() override {
-    if (fd_ < 0) return Status::IOError(path_, "sync after Close");
-    if (::fdatasync(fd_) != 0) return PosixError(path_, errno);
-    return Status::OK();
-  }
+  Status Sync() override { return SyncFd(fd_, path_); }
 
   Status Close() override {
     if (fd_ < 0) return Status::OK();
@@ -236,8 +239,7 @@ class PosixWritableFile final : public WritableFile {
   Status Sync() override {
     Status s = FlushBuffer();
     if (!s.ok()) return s;
-    if (::fdatasync(fd_) != 0) return PosixError(path_, errno);
-    return Status::OK();
+    return SyncFd(fd_, path_);
   }
 
   Status Close() override {
@@ -317,11 +319,7 @@ class PosixMmapLogFile final : public WritableFile {
   // Nothing is held in the process: every append is already in the page cache.
   Status Flush() override { return Status::OK(); }
 
-  Status Sync() override {
-    if (fd_ < 0) return Status::IOError(path_, "sync after Close");
-    if (::fdatasync(fd_) != 0) return PosixError(path_, errno);
-    return Status::OK();
-  }
+  Status Sync() override { return SyncFd(fd_, path_); }
 
   Status Close() override {
     if (fd_ < 0) return Status::OK();

@@ -37,8 +37,8 @@ size_t LineOf(uint32_t h, size_t lines) { return static_cast<size_t>((uint64_t{h
 
 // Sets (when Set) or tests the k probes of h2 (the bottom half of the key's hash) in one
 // 64-byte line. Returns false as soon as a tested bit is clear.
-template <bool Set>
-bool ProbeLine(uint32_t h2, int k, unsigned char* line) {
+template <bool Set, typename Byte>
+bool ProbeLine(uint32_t h2, int k, Byte* line) {
   for (int i = 0; i < k; i++) {
     const uint32_t bit = h2 >> 23;  // 0..511
     const unsigned char mask = static_cast<unsigned char>(1u << (bit & 7));
@@ -70,8 +70,7 @@ bool CacheLocalMayMatch(uint64_t h, std::string_view filter) {
   const int k = static_cast<unsigned char>(filter[array_bytes]);
   if (k == 0 || k > 30) return true;
   const size_t line = LineOf(static_cast<uint32_t>(h >> 32), array_bytes / kLineBytes);
-  // ProbeLine<false> only reads; the cast lets one template serve both directions.
-  auto* bytes = reinterpret_cast<unsigned char*>(const_cast<char*>(filter.data()));
+  const auto* bytes = reinterpret_cast<const unsigned char*>(filter.data());
   return ProbeLine<false>(static_cast<uint32_t>(h), k, bytes + line * kLineBytes);
 }
 
