@@ -4,29 +4,13 @@
 
 #include <algorithm>
 
-#include "unit/lsm/version/version_test_util.h"
+#include "unit/lsm/compaction/compaction_test_util.h"
 
 namespace jadedb::lsm::test {
 namespace {
 
-class CompactionPickerTest : public VersionTestBase {
+class CompactionPickerTest : public CompactionTestBase {
  protected:
-  CompactionPickerTest() {
-    options_.lsm.level0_file_num_compaction_trigger = 4;
-    options_.lsm.max_bytes_for_level_base = 10000;
-    options_.lsm.max_bytes_for_level_multiplier = 10;
-    options_.lsm.target_file_size = 1000;
-    // LevelDB's rules: static level targets, round-robin file choice (compaction_shape_test
-    // covers dynamic targets and min-overlap picking).
-    options_.lsm.level_compaction_dynamic_level_bytes = false;
-    options_.lsm.compaction_pick_min_overlap = false;
-  }
-
-  std::unique_ptr<Compaction> Pick() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return PickCompaction(vset_.get());
-  }
-
   std::unique_ptr<Compaction> PickRange(int level, const char* begin, const char* end) {
     InternalKey b, e;
     if (begin != nullptr) b = InternalKey(begin, kMaxSequenceNumber, kValueTypeForSeek);
@@ -36,17 +20,6 @@ class CompactionPickerTest : public VersionTestBase {
                                end != nullptr ? &e : nullptr);
   }
 
-  void Destroy(std::unique_ptr<Compaction>* c) {
-    std::lock_guard<std::mutex> lock(mu_);
-    c->reset();
-  }
-
-  static std::vector<uint64_t> Inputs(const Compaction& c, int which) {
-    std::vector<uint64_t> r;
-    for (const FileMetaData* f : c.inputs(which)) r.push_back(f->number);
-    std::sort(r.begin(), r.end());
-    return r;
-  }
   static std::vector<uint64_t> Grandparents(const Compaction& c) {
     std::vector<uint64_t> r;
     for (const FileMetaData* f : c.grandparents()) r.push_back(f->number);

@@ -6,40 +6,16 @@
 #include <algorithm>
 
 #include "lsm/compaction/compaction_picker.h"
-#include "unit/lsm/version/version_test_util.h"
+#include "unit/lsm/compaction/compaction_test_util.h"
 
 namespace jadedb::lsm::test {
 namespace {
 
-class CompactionShapeTest : public VersionTestBase {
+class CompactionShapeTest : public CompactionTestBase {
  protected:
-  CompactionShapeTest() {
-    options_.lsm.level0_file_num_compaction_trigger = 4;
-    options_.lsm.max_bytes_for_level_base = 10000;
-    options_.lsm.max_bytes_for_level_multiplier = 10;
-    options_.lsm.target_file_size = 1000;
-    // Each test turns on what it exercises.
-    options_.lsm.level_compaction_dynamic_level_bytes = false;
-    options_.lsm.compaction_pick_min_overlap = false;
-  }
-
-  std::unique_ptr<Compaction> Pick() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return PickCompaction(vset_.get());
-  }
-  void Destroy(std::unique_ptr<Compaction>* c) {
-    std::lock_guard<std::mutex> lock(mu_);
-    c->reset();
-  }
   double Target(int level) {
     std::lock_guard<std::mutex> lock(mu_);
     return vset_->MaxBytesForLevel(level);
-  }
-  static std::vector<uint64_t> Inputs(const Compaction& c, int which) {
-    std::vector<uint64_t> r;
-    for (const FileMetaData* f : c.inputs(which)) r.push_back(f->number);
-    std::sort(r.begin(), r.end());
-    return r;
   }
 };
 
