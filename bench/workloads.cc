@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <system_error>
 #include <thread>
@@ -19,10 +21,26 @@ uint64_t NanosSince(Clock::time_point start) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
 }
 
+void AddNote(Result* r, const std::string& note) {
+  if (!r->note.empty()) r->note += "; ";
+  r->note += note;
+}
+
+// CPU time of the calling thread (user + system), in nanoseconds.
+uint64_t ThreadCpuNanos() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
 // Runs op(i) for i in [0, n), timing each call into *hist and the whole loop into *result.
+// The note gets the loop thread's CPU time per op: unlike wall time it does not count the
+// time the thread waited for a core, so it compares engines fairly on a busy machine (it does
+// not count background threads, nor time blocked in I/O or on locks).
 template <typename Op>
 Status TimedLoop(uint64_t n, Result* result, Op op) {
   Histogram hist;
+  const uint64_t cpu_start = ThreadCpuNanos();
   Clock::time_point start = Clock::now();
   Status s;
   uint64_t done = 0;
@@ -34,15 +52,17 @@ Status TimedLoop(uint64_t n, Result* result, Op op) {
   }
   result->seconds = static_cast<double>(NanosSince(start)) / 1e9;
   result->ops = done;
+  if (done > 0) {
+    char cpu[48];
+    std::snprintf(cpu, sizeof(cpu), "fg-cpu %.2f us/op",
+                  static_cast<double>(ThreadCpuNanos() - cpu_start) / 1e3 / static_cast<double>(done));
+    AddNote(result, cpu);
+  }
   result->p50_us = hist.Percentile(50) / 1000.0;
   result->p99_us = hist.Percentile(99) / 1000.0;
   return s;
 }
 
-void AddNote(Result* r, const std::string& note) {
-  if (!r->note.empty()) r->note += "; ";
-  r->note += note;
-}
 
 struct WorkloadInfo {
   const char* name;

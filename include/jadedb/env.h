@@ -69,6 +69,12 @@ class RandomRWFile {
   virtual Status Close() = 0;
   // The file's current size in bytes.
   virtual Status GetSize(uint64_t* size) const = 0;
+  // Base of a read-only shared memory map of the file's first MappedBytes() bytes, when the
+  // file was opened with Env::NewRandomRWFileMaybeMapped and mapped; null otherwise. The map
+  // shows every Write as soon as it returns (one page cache). Only bytes below the file's
+  // current size may be touched: the rest of the map raises SIGBUS.
+  virtual const char* ReadMapping() const { return nullptr; }
+  virtual uint64_t MappedBytes() const { return 0; }
 };
 
 // Held while a DB directory is open; released when destroyed.
@@ -130,6 +136,16 @@ class Env {
   // SyncDir of its directory.
   virtual Status NewRandomRWFile(const std::string& path,
                                  std::unique_ptr<RandomRWFile>* result) = 0;
+  // Like NewRandomRWFile, and the Env may also map the file's first map_bytes bytes read-only
+  // (RandomRWFile::ReadMapping), so a reader can look at a page without a system call or a
+  // copy (the B+tree engine's leaf lookups). The POSIX Env maps while the process-wide cap of
+  // SetPosixMmapLimit allows. The default calls NewRandomRWFile (no map), and EnvWrapper does
+  // not forward this call, so an Env that wraps files (fault injection) still sees every read.
+  virtual Status NewRandomRWFileMaybeMapped(const std::string& path, uint64_t map_bytes,
+                                            std::unique_ptr<RandomRWFile>* result) {
+    (void)map_bytes;
+    return NewRandomRWFile(path, result);
+  }
 
   virtual bool FileExists(const std::string& path) = 0;
   // Names (not paths) of the entries in dir, without "." and "..".

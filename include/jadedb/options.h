@@ -170,6 +170,14 @@ struct BPlusTreeOptions {
   bool adaptive_hash_index = true;
   // Sequential leaf access is detected and the next leaves are read in the background.
   bool read_ahead = true;
+  // Point lookups (Get) read a leaf that is not in the buffer pool straight from a read-only
+  // memory map of its data file, served by the OS page cache as in LMDB, instead of loading it
+  // into the pool: no system call, no 16 KiB copy, no eviction. Other pool misses copy the page
+  // from the map instead of calling pread. A page's checksum and structure are verified on its
+  // first read and again after every write of it. Internal nodes, scans and writes keep using
+  // the pool, which stays the cache of record (a page in the pool is never read from the map). At most SetPosixMmapLimit (env.h) files of the process
+  // are mapped; Envs other than Env::Default() never map. Default on for 64-bit hosts.
+  bool allow_mmap_reads = sizeof(void*) >= 8;
 };
 
 struct Options {

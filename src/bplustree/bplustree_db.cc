@@ -31,6 +31,12 @@ class SharedLockEnv final : public EnvWrapper {
     }
     return EnvWrapper::LockFile(p, lock);
   }
+  // Transparent for mapped page files: the base Env decides (EnvWrapper itself does not
+  // forward, so that wrappers which watch every read never hand out a map).
+  Status NewRandomRWFileMaybeMapped(const std::string& path, uint64_t map_bytes,
+                                    std::unique_ptr<RandomRWFile>* result) override {
+    return target()->NewRandomRWFileMaybeMapped(path, map_bytes, result);
+  }
 
  private:
   const std::string lock_path_;
@@ -117,6 +123,7 @@ Status OpenBPlusTreeDB(const Options& options, const std::string& path, std::uni
   bo.checkpoint_interval_ms = po.checkpoint_interval_ms;
   bo.checkpoint_wal_bytes = po.checkpoint_wal_bytes;
   bo.double_write = po.double_write;
+  bo.allow_mmap_reads = po.allow_mmap_reads;
   Status s = StorageEngine::Open(bo, path, &impl->storage_);
   if (!s.ok()) return s;
   impl->ahi_ = std::make_unique<AdaptiveHashIndex>();
@@ -256,6 +263,9 @@ std::string BPlusTreeDB::StatsText() {
   add("tree.leaf-borrows", std::to_string(tree_->leaf_borrows()));
   add("tree.internal-borrows", std::to_string(tree_->internal_borrows()));
   add("tree.restarts", std::to_string(tree_->restarts()));
+  add("mapped.reads", std::to_string(tree_->mapped_reads()));
+  add("mapped.verifies", std::to_string(tree_->mapped_verifies()));
+  add("mapped.fallbacks", std::to_string(tree_->mapped_fallbacks()));
   add("ahi.enabled", ahi_->enabled() ? "1" : "0");
   add("ahi.hits", std::to_string(a.hits));
   add("ahi.misses", std::to_string(a.misses));

@@ -232,7 +232,8 @@ void BufferPool::ReleaseWrite(Frame* f) {
   Unpin(f);
 }
 
-Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, bool is_new, Frame** out) {
+Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, OnMiss on_miss,
+                         Frame** out) {
   if (id < kFirstDataPageId) {
     return Status::InvalidArgument("page " + std::to_string(id) + " is a meta page");
   }
@@ -289,6 +290,7 @@ Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, bool is_new,
       continue;
     }
 
+    if (on_miss == OnMiss::kNotFound) return Status::NotFound("page not in the buffer pool");
     // Miss: find a frame.
     Frame* f = nullptr;
     while (f == nullptr) {
@@ -374,12 +376,16 @@ Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, bool is_new,
     Rebalance(p, old_pct);
     l.unlock();
     Status s;
-    if (is_new) {
+    if (on_miss == OnMiss::kZero) {
       std::memset(f->data, 0, page_size_);
     } else {
-      s = page_file_->ReadPage(id, f->data);
+      // Through the read map when the page is there: no system call, and no checksum or
+      // structure check again for bytes that passed them at this write sequence.
+      PageFile::MappedPage mapped;
+      s = page_file_->ReadPage(id, f->data, &mapped);
       if (s.IsNotFound()) s = Status::Corruption(s.message());
-      if (s.ok() && page_validator_) {
+      const bool checked_before = s.ok() && mapped.data != nullptr && mapped.verified;
+      if (s.ok() && page_validator_ && !checked_before) {
         s = page_validator_(id, f->data);
         if (!s.ok()) {
           s = Status::Corruption(page_file_->PagePath(id) + " at offset " +
@@ -387,6 +393,11 @@ Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, bool is_new,
                                      std::to_string(id),
                                  s.message());
         }
+      }
+      // Only with the validator: the stamp vouches for the structure too (Tree::Get's mapped
+      // reads rely on it), and pages read before the tree installs it are checked again.
+      if (s.ok() && mapped.data != nullptr && !mapped.verified && page_validator_) {
+        page_file_->MarkMappedVerified(id, mapped);
       }
     }
     if (!s.ok()) {
@@ -409,10 +420,11 @@ Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, bool is_new,
   }
 }
 
-Status BufferPool::FetchReadGuard(PageId id, bool try_only, PageReadGuard* guard) {
+Status BufferPool::FetchReadGuard(PageId id, bool try_only, OnMiss on_miss,
+                                  PageReadGuard* guard) {
   guard->Release();
   Frame* f;
-  Status s = Fetch(id, false, try_only, false, &f);
+  Status s = Fetch(id, false, try_only, on_miss, &f);
   if (!s.ok()) return s;
   guard->pool_ = this;
   guard->frame_ = f;
@@ -423,11 +435,15 @@ Status BufferPool::FetchReadGuard(PageId id, bool try_only, PageReadGuard* guard
 }
 
 Status BufferPool::FetchRead(PageId id, PageReadGuard* guard) {
-  return FetchReadGuard(id, /*try_only=*/false, guard);
+  return FetchReadGuard(id, /*try_only=*/false, OnMiss::kRead, guard);
 }
 
 Status BufferPool::TryFetchRead(PageId id, PageReadGuard* guard) {
-  return FetchReadGuard(id, /*try_only=*/true, guard);
+  return FetchReadGuard(id, /*try_only=*/true, OnMiss::kRead, guard);
+}
+
+Status BufferPool::TryFetchReadResident(PageId id, PageReadGuard* guard) {
+  return FetchReadGuard(id, /*try_only=*/true, OnMiss::kNotFound, guard);
 }
 
 namespace {
@@ -455,21 +471,21 @@ Status FetchWriteImpl(BufferPool* pool, PageId id, MiniTxn* mtr, PageWriteGuard*
 
 Status BufferPool::FetchWrite(PageId id, MiniTxn* mtr, PageWriteGuard* guard) {
   Status s = FetchWriteImpl(this, id, mtr, guard, page_size_,
-                            [&](Frame** f) { return Fetch(id, true, false, false, f); });
+                            [&](Frame** f) { return Fetch(id, true, false, OnMiss::kRead, f); });
   if (!s.ok()) return s;
   return FillWriteGuard(id, mtr, guard);
 }
 
 Status BufferPool::TryFetchWrite(PageId id, MiniTxn* mtr, PageWriteGuard* guard) {
   Status s = FetchWriteImpl(this, id, mtr, guard, page_size_,
-                            [&](Frame** f) { return Fetch(id, true, true, false, f); });
+                            [&](Frame** f) { return Fetch(id, true, true, OnMiss::kRead, f); });
   if (!s.ok()) return s;
   return FillWriteGuard(id, mtr, guard);
 }
 
 Status BufferPool::FetchNewWrite(PageId id, MiniTxn* mtr, PageWriteGuard* guard) {
   Status s = FetchWriteImpl(this, id, mtr, guard, page_size_,
-                            [&](Frame** f) { return Fetch(id, true, false, true, f); });
+                            [&](Frame** f) { return Fetch(id, true, false, OnMiss::kZero, f); });
   if (!s.ok()) return s;
   return FillWriteGuard(id, mtr, guard);
 }

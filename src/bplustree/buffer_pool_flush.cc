@@ -196,7 +196,7 @@ void BufferPool::StartBackground() {
         impl_->prefetch_queue.pop_front();
         l.unlock();
         Frame* f;
-        if (Fetch(id, false, true, false, &f).ok()) {
+        if (Fetch(id, false, true, OnMiss::kRead, &f).ok()) {
           impl_->prefetches++;
           ReleaseRead(f);
         }

@@ -21,13 +21,19 @@ std::string PageFile::SegmentName(uint64_t segment) {
   return buf;
 }
 
-PageFile::PageFile(Env* env, std::string dir, uint32_t page_size, uint64_t segment_file_bytes)
+PageFile::PageFile(Env* env, std::string dir, uint32_t page_size, uint64_t segment_file_bytes,
+                   bool map_reads)
     : env_(env),
       dir_(std::move(dir)),
       page_size_(page_size),
       pages_per_segment_(std::max<uint64_t>(segment_file_bytes / page_size, 2)),
-      fast_files_(new std::atomic<RandomRWFile*>[kFastSegments]) {
-  for (size_t i = 0; i < kFastSegments; i++) fast_files_[i].store(nullptr);
+      fast_files_(new std::atomic<RandomRWFile*>[kFastSegments]),
+      map_reads_(map_reads),
+      fast_maps_(new std::atomic<SegmentMap*>[kFastSegments]) {
+  for (size_t i = 0; i < kFastSegments; i++) {
+    fast_files_[i].store(nullptr);
+    fast_maps_[i].store(nullptr);
+  }
 }
 
 std::string PageFile::PagePath(PageId id) const {
@@ -47,8 +53,11 @@ Status PageFile::GetFile(uint64_t segment, RandomRWFile** file) const {
   if (!files_[segment]) {
     const std::string path = dir_ + "/" + SegmentName(segment);
     const bool created = !env_->FileExists(path);
-    Status s = env_->NewRandomRWFile(path, &files_[segment]);
+    Status s = map_reads_ ? env_->NewRandomRWFileMaybeMapped(
+                                path, pages_per_segment_ * page_size_, &files_[segment])
+                          : env_->NewRandomRWFile(path, &files_[segment]);
     if (!s.ok()) return s;
+    if (files_[segment]->ReadMapping() != nullptr) AddSegmentMap(segment, files_[segment].get());
     // The new name must reach the disk before pages written into the file count as durable.
     if (created) dir_unsynced_ = true;
   }
@@ -70,17 +79,31 @@ Status PageFile::ReadPageRaw(PageId id, char* buf, bool* exists) const {
   return Status::OK();
 }
 
-Status PageFile::ReadPage(PageId id, char* buf) const {
-  bool exists;
-  Status s = ReadPageRaw(id, buf, &exists);
-  if (!s.ok()) return s;
+Status PageFile::ReadPage(PageId id, char* buf, MappedPage* mapped) const {
+  bool exists = false;
+  if (mapped != nullptr) {
+    mapped->data = nullptr;
+    MappedPage m;
+    if (BeginMappedRead(id, &m)) {
+      std::memcpy(buf, m.data, page_size_);
+      if (EndMappedRead(id, m)) {
+        *mapped = m;
+        if (m.verified) return Status::OK();
+        exists = true;
+      }
+    }
+  }
+  if (!exists) {
+    Status s = ReadPageRaw(id, buf, &exists);
+    if (!s.ok()) return s;
+  }
   if (!exists || IsZeroPage(buf, page_size_)) {
     return Status::NotFound("page " + std::to_string(id) + " was never written in " + PagePath(id));
   }
   // The file name goes into the message only on failure: building it costs more than
   // checking a page that is fine.
   static const std::string kNoName;
-  s = VerifyPage(buf, page_size_, id, kNoName, 0);
+  Status s = VerifyPage(buf, page_size_, id, kNoName, 0);
   if (!s.ok()) s = VerifyPage(buf, page_size_, id, PagePath(id), PageOffset(id));
   return s;
 }
@@ -90,7 +113,10 @@ Status PageFile::WritePage(PageId id, const char* buf) {
   RandomRWFile* f;
   Status s = GetFile(seg, &f);
   if (!s.ok()) return s;
+  SegmentMap* map = MapOf(seg);
+  if (map != nullptr) BeginMappedWrite(map, id);
   s = f->Write(PageOffset(id), std::string_view(buf, page_size_));
+  if (map != nullptr) EndMappedWrite(map, id, s.ok());
   if (!s.ok()) return s;
   std::lock_guard<std::mutex> l(mu_);
   unsynced_.insert(seg);

@@ -8,6 +8,15 @@
 // simulate power loss. A segment file created by a write is made durable in the directory
 // (SyncDir) by the next Sync, before any page in it counts as durable.
 //
+// Mapped reads: with map_reads, each segment file is also mapped read-only (when the Env
+// maps it, Env::NewRandomRWFileMaybeMapped), so a reader can search a page that is not in the
+// buffer pool where the OS page cache holds it, with no system call and no copy. Each page has
+// a sequence word that WritePage makes odd while it writes the page and even after (a
+// seqlock): a reader takes it before reading the map and checks it after, and throws away what
+// it read when a write began in between. A page's bytes are verified (checksum, structure) on
+// their first mapped read; the sequence at which they passed is kept, so a later write makes
+// the next reader verify again.
+//
 // Thread safety: all methods are thread-safe (segment files are opened under a mutex; reads
 // and writes of distinct pages proceed in parallel).
 #pragma once
@@ -47,8 +56,9 @@ class PageFile {
  public:
   static std::string SegmentName(uint64_t segment);  // "data-000003.jdb"
 
-  // Opens (creating when absent) the data files of dir.
-  PageFile(Env* env, std::string dir, uint32_t page_size, uint64_t segment_file_bytes);
+  // Opens (creating when absent) the data files of dir; map_reads: see "Mapped reads" above.
+  PageFile(Env* env, std::string dir, uint32_t page_size, uint64_t segment_file_bytes,
+           bool map_reads = false);
   PageFile(const PageFile&) = delete;
   PageFile& operator=(const PageFile&) = delete;
 
@@ -58,16 +68,38 @@ class PageFile {
   std::string PagePath(PageId id) const;
   uint64_t PageOffset(PageId id) const { return (id % pages_per_segment_) * page_size_; }
 
+  struct MappedPage;
   // Reads page id into buf (page_size bytes) and verifies it (Corruption naming the file,
   // offset and page id). NotFound when the page was never written (past the end of its
-  // file or all zeros).
-  Status ReadPage(PageId id, char* buf) const;
+  // file or all zeros). With `mapped` (the buffer pool's misses), the page is copied from its
+  // segment's read map when it can be: then mapped->data is set, and mapped->verified says
+  // its bytes already passed verification at this sequence, so the checksum was not computed
+  // again; when it is false, the caller calls MarkMappedVerified(id, *mapped) once its own
+  // checks of the page passed too. mapped->data is null when the page came from pread.
+  Status ReadPage(PageId id, char* buf, MappedPage* mapped = nullptr) const;
   // Reads without verifying; *exists is false when past the end of the file (buf zeroed).
   Status ReadPageRaw(PageId id, char* buf, bool* exists) const;
   // Writes a sealed page (SealPage) in place. Not durable until Sync.
   Status WritePage(PageId id, const char* buf);
   // Syncs every segment file written since the last Sync.
   Status Sync();
+
+  // A view of a page in a segment's read map, taken by BeginMappedRead.
+  struct MappedPage {
+    const char* data = nullptr;  // page_size bytes; may change under the reader (see above)
+    uint64_t seq = 0;            // the page's sequence word when the read began (even)
+    bool verified = false;       // these bytes passed verification at this sequence before
+  };
+  // Points *page at page id in its segment's map: false when there is none (no map for the
+  // segment, or its file has not been opened yet), the page lies beyond the file's end, or a
+  // write of the page is in progress.
+  bool BeginMappedRead(PageId id, MappedPage* page) const;
+  // True when no write of the page began since BeginMappedRead: then every byte read from the
+  // view before this call was the page as one completed write left it.
+  bool EndMappedRead(PageId id, const MappedPage& page) const;
+  // Records that the page's bytes passed verification at page.seq (after EndMappedRead
+  // returned true), so readers at that sequence skip it.
+  void MarkMappedVerified(PageId id, const MappedPage& page) const;
 
   // Finds the newest valid meta page. NotFound when the store has none (new directory);
   // Corruption when files exist but neither copy is valid.
@@ -78,6 +110,30 @@ class PageFile {
 
  private:
   Status GetFile(uint64_t segment, RandomRWFile** file) const;
+  // The read map of an opened segment and its pages' seqlock words (see "Mapped reads").
+  struct SegmentMap {
+    // A verified stamp no sequence word takes (words are even between writes).
+    static constexpr uint64_t kNeverVerified = 1;
+    struct PageWord {
+      std::atomic<uint64_t> seq{0};  // odd while WritePage writes the page
+      std::atomic<uint64_t> verified_at{kNeverVerified};
+    };
+    SegmentMap(const char* b, uint64_t initial_size, uint64_t pages)
+        : base(b), size(initial_size), words(new PageWord[pages]) {}
+
+    const char* const base;
+    // Bytes known to be in the file: reads stay below it (the map past the end raises SIGBUS).
+    std::atomic<uint64_t> size;
+    std::unique_ptr<PageWord[]> words;  // one per page of the segment
+  };
+  // The map of an opened segment, or null.
+  SegmentMap* MapOf(uint64_t segment) const;
+  // Called by GetFile under mu_ when it opens a mapped segment file.
+  void AddSegmentMap(uint64_t segment, RandomRWFile* file) const;
+  // WritePage's side of the seqlock: make the page's word odd before the write, even after
+  // (and extend the readable size when the write succeeded).
+  void BeginMappedWrite(SegmentMap* map, PageId id) const;
+  void EndMappedWrite(SegmentMap* map, PageId id, bool written) const;
 
   Env* const env_;
   const std::string dir_;
@@ -90,6 +146,9 @@ class PageFile {
   // the same address) until the PageFile is destroyed. Published after files_ holds it.
   static constexpr size_t kFastSegments = 4096;
   mutable std::unique_ptr<std::atomic<RandomRWFile*>[]> fast_files_;
+  const bool map_reads_;
+  mutable std::vector<std::unique_ptr<SegmentMap>> maps_;  // guarded by mu_, by segment
+  mutable std::unique_ptr<std::atomic<SegmentMap*>[]> fast_maps_;  // as fast_files_
   std::set<uint64_t> unsynced_;
   // A segment file was created since the last successful directory sync.
   mutable bool dir_unsynced_ = false;  // guarded by mu_ (set by GetFile, which is const)

@@ -50,7 +50,8 @@ Status StorageEngine::OpenImpl() {
     meta.page_size = options_.page_size;
     meta.segment_file_bytes = options_.segment_file_bytes;
     meta.redo_start = 1;
-    page_file_ = std::make_unique<PageFile>(env, dir_, meta.page_size, meta.segment_file_bytes);
+    page_file_ = std::make_unique<PageFile>(env, dir_, meta.page_size, meta.segment_file_bytes,
+                                            options_.allow_mmap_reads);
     // Both copies, so either can be the one a later torn write leaves behind.
     for (uint64_t seq : {1, 2}) {
       meta.sequence = seq;
@@ -63,7 +64,8 @@ Status StorageEngine::OpenImpl() {
   } else if (!s.ok()) {
     return s;
   } else {
-    page_file_ = std::make_unique<PageFile>(env, dir_, meta.page_size, meta.segment_file_bytes);
+    page_file_ = std::make_unique<PageFile>(env, dir_, meta.page_size, meta.segment_file_bytes,
+                                            options_.allow_mmap_reads);
   }
   page_size_ = meta.page_size;
   segment_file_bytes_ = meta.segment_file_bytes;

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "bplustree/adaptive_hash_index.h"
+#include "bplustree/page_file.h"
 #include "bplustree/prefetcher.h"
 #include "bplustree/tree_internal.h"
 
@@ -18,23 +19,30 @@ Tree::Tree(StorageEngine* engine, AdaptiveHashIndex* ahi, Prefetcher* prefetcher
       ahi_(ahi),
       prefetcher_(prefetcher),
       page_size_(engine->page_size()),
-      payload_size_(PayloadSize(engine->page_size())) {}
+      payload_size_(PayloadSize(engine->page_size())),
+      mapped_reads_enabled_(engine->options().allow_mmap_reads) {}
+
+namespace {
+// The structure check of a tree page read from disk (after its checksum passed): from then on
+// node code may trust slot offsets and cell lengths.
+Status ValidateTreePage(PageId id, const char* page, size_t page_size) {
+  const PageType type = PageView(page, page_size).type();
+  if (type != PageType::kLeaf && type != PageType::kInternal) return Status::OK();
+  Node n = NodeOf(page, page_size);
+  // The page's name goes into the message only on failure (runs on every pool miss).
+  Status s = n.Validate("");
+  if (!s.ok()) s = n.Validate(PageName(id));
+  if (s.ok() && n.is_leaf() != (type == PageType::kLeaf)) {
+    s = Status::Corruption("node kind does not match page type", PageName(id));
+  }
+  return s;
+}
+}  // namespace
 
 Status Tree::Init() {
-  // Tree pages are checked once when they come from disk; from then on node code may trust
-  // slot offsets and cell lengths.
   const size_t page_size = page_size_;
   pool_->SetPageValidator([page_size](PageId id, const char* page) {
-    const PageType type = PageView(page, page_size).type();
-    if (type != PageType::kLeaf && type != PageType::kInternal) return Status::OK();
-    Node n = NodeOf(page, page_size);
-    // The page's name goes into the message only on failure (runs on every pool miss).
-    Status s = n.Validate("");
-    if (!s.ok()) s = n.Validate(PageName(id));
-    if (s.ok() && n.is_leaf() != (type == PageType::kLeaf)) {
-      s = Status::Corruption("node kind does not match page type", PageName(id));
-    }
-    return s;
+    return ValidateTreePage(id, page, page_size);
   });
   if (engine_->RootPageId() != kInvalidPageId) return Status::OK();
   MiniTxn mtr = engine_->Begin();
@@ -74,7 +82,9 @@ Status Tree::CoupleRead(PageReadGuard* parent, PageId child, PageReadGuard* out)
   return s.ok() ? Status::Busy("restart") : s;
 }
 
-Status Tree::DescendRead(std::string_view target, int mode, PageReadGuard* leaf) {
+Status Tree::DescendRead(std::string_view target, int mode, PageReadGuard* leaf,
+                         PageId* unresident_leaf) {
+  if (unresident_leaf != nullptr) *unresident_leaf = kInvalidPageId;
   KeyLoader loader = ReadLoader();
   while (true) {
     PageReadGuard g;
@@ -113,7 +123,17 @@ Status Tree::DescendRead(std::string_view target, int mode, PageReadGuard* leaf)
       }
       if (!s.ok()) return s;
       PageReadGuard c;
-      s = CoupleRead(&g, n.child(idx), &c);
+      if (unresident_leaf != nullptr && v.level() == 1) {
+        s = pool_->TryFetchReadResident(n.child(idx), &c);
+        if (s.IsNotFound()) {
+          *unresident_leaf = n.child(idx);
+          *leaf = std::move(g);
+          return Status::OK();
+        }
+        if (s.IsBusy()) s = CoupleRead(&g, n.child(idx), &c);
+      } else {
+        s = CoupleRead(&g, n.child(idx), &c);
+      }
       if (s.IsBusy()) {
         restart = true;
       } else if (!s.ok()) {
@@ -140,8 +160,11 @@ Status Tree::Get(std::string_view key, std::string* value) {
   const uint64_t key_hash = ahi_ != nullptr ? AdaptiveHashIndex::HashKey(key) : 0;
   if (ahi_ != nullptr && ahi_->Lookup(key_hash, &hinted, &hinted_lsn)) {
     // Use the entry only if the leaf is unchanged since it was recorded and holds the key.
+    // With mapped reads, only while the leaf is in the pool: reading it into the pool would
+    // cost more than the descent to its map saves.
     PageReadGuard g;
-    s = pool_->FetchRead(hinted, &g);
+    s = mapped_reads_enabled_ ? pool_->TryFetchReadResident(hinted, &g)
+                              : pool_->FetchRead(hinted, &g);
     if (s.ok() && g.view().type() == PageType::kLeaf && g.view().lsn() == hinted_lsn) {
       Node n = NodeOf(g.data(), page_size_);
       int pos = n.LowerBound(key, ReadLoader(), &found, &s);
@@ -154,8 +177,28 @@ Status Tree::Get(std::string_view key, std::string* value) {
     // key is gone.
   }
   PageReadGuard g;
-  s = DescendRead(key, 0, &g);
-  if (!s.ok()) return s;
+  while (true) {
+    PageId unresident = kInvalidPageId;
+    s = DescendRead(key, 0, &g, mapped_reads_enabled_ ? &unresident : nullptr);
+    if (!s.ok()) return s;
+    if (unresident == kInvalidPageId) break;
+    // g latches the leaf's parent.
+    switch (GetFromMappedLeaf(unresident, key, value)) {
+      case MappedLeafResult::kFound:
+        return Status::OK();
+      case MappedLeafResult::kNotFound:
+        if (ahi_ != nullptr) ahi_->Invalidate(key_hash);
+        return Status::NotFound("");
+      case MappedLeafResult::kUnsure:
+        break;
+    }
+    PageReadGuard leaf;
+    s = CoupleRead(&g, unresident, &leaf);
+    if (s.IsBusy()) continue;  // CoupleRead let go of the parent: descend again
+    if (!s.ok()) return s;
+    g = std::move(leaf);
+    break;
+  }
   Node n = NodeOf(g.data(), page_size_);
   int pos = n.LowerBound(key, ReadLoader(), &found, &s);
   if (!s.ok()) return s;
@@ -165,6 +208,35 @@ Status Tree::Get(std::string_view key, std::string* value) {
   }
   if (ahi_ != nullptr) ahi_->Record(key_hash, g.id(), g.view().lsn());
   return ValueFromLeaf(pool_, n, pos, value);
+}
+
+MappedLeafResult Tree::GetFromMappedLeaf(PageId id, std::string_view key, std::string* value) {
+  PageFile* file = engine_->page_file();
+  PageFile::MappedPage page;
+  MappedLeafResult r = MappedLeafResult::kUnsure;
+  if (file->BeginMappedRead(id, &page)) {
+    bool usable = page.verified;
+    if (!usable) {
+      // The pool's rule for pages from disk: checksum, then structure. A failure is left to
+      // the pool's read, which reports it as Corruption naming the file and page.
+      static const std::string kNoName;
+      usable = VerifyPage(page.data, page_size_, id, kNoName, 0).ok() &&
+               ValidateTreePage(id, page.data, page_size_).ok() &&
+               file->EndMappedRead(id, page);
+      if (usable) {
+        file->MarkMappedVerified(id, page);
+        mapped_verifies_.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    if (usable) {
+      r = FindInMappedLeaf(page.data, page_size_, key, value);
+      // A write of the page overlapped the search: its answer may come from torn bytes.
+      if (!file->EndMappedRead(id, page)) r = MappedLeafResult::kUnsure;
+    }
+  }
+  (r == MappedLeafResult::kUnsure ? mapped_fallbacks_ : mapped_reads_)
+      .fetch_add(1, std::memory_order_relaxed);
+  return r;
 }
 
 Status Tree::CopyLeaf(const PageReadGuard& g, LeafSnapshot* leaf, Prefetcher::ScanState* scan) {

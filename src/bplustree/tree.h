@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "bplustree/buffer_pool.h"
+#include "bplustree/mapped_leaf.h"
 #include "bplustree/mini_txn.h"
 #include "bplustree/node.h"
 #include "bplustree/page.h"
@@ -173,6 +174,11 @@ class Tree {
   uint64_t leaf_borrows() const { return leaf_borrows_.load(std::memory_order_relaxed); }
   uint64_t internal_borrows() const { return internal_borrows_.load(std::memory_order_relaxed); }
   uint64_t restarts() const { return restarts_.load(std::memory_order_relaxed); }
+  // Gets answered from a leaf's read map (BPlusTreeOptions::allow_mmap_reads), leaves
+  // verified there, and mapped reads that fell back to the buffer pool.
+  uint64_t mapped_reads() const { return mapped_reads_.load(std::memory_order_relaxed); }
+  uint64_t mapped_verifies() const { return mapped_verifies_.load(std::memory_order_relaxed); }
+  uint64_t mapped_fallbacks() const { return mapped_fallbacks_.load(std::memory_order_relaxed); }
 
  private:
   struct PathEntry;
@@ -180,8 +186,14 @@ class Tree {
 
   // Descends with shared latches to the leaf for target; leaves *leaf latched.
   // mode: 0 = leaf for target, 1 = leaf for the last key < target (prev), 2 = leftmost,
-  // 3 = rightmost.
-  Status DescendRead(std::string_view target, int mode, PageReadGuard* leaf);
+  // 3 = rightmost. With unresident_leaf, a leaf that is not in the buffer pool is not read:
+  // *leaf is then its parent, still latched, and *unresident_leaf its id (else
+  // kInvalidPageId).
+  Status DescendRead(std::string_view target, int mode, PageReadGuard* leaf,
+                     PageId* unresident_leaf = nullptr);
+  // Get's lookup of key in leaf `id` through its read map, while the caller holds the
+  // parent's shared latch (so the leaf can be neither split, merged nor freed).
+  MappedLeafResult GetFromMappedLeaf(PageId id, std::string_view key, std::string* value);
   // Shared-latches child while holding parent without waiting; on Busy releases parent,
   // waits for child, releases and returns Busy (the caller restarts).
   Status CoupleRead(PageReadGuard* parent, PageId child, PageReadGuard* out);
@@ -225,8 +237,9 @@ class Tree {
   Prefetcher* const prefetcher_;
   const size_t page_size_;
   const size_t payload_size_;
+  const bool mapped_reads_enabled_;
   std::atomic<uint64_t> splits_{0}, merges_{0}, leaf_borrows_{0}, internal_borrows_{0},
-      restarts_{0};
+      restarts_{0}, mapped_reads_{0}, mapped_verifies_{0}, mapped_fallbacks_{0};
 };
 
 }  // namespace jadedb::bplustree

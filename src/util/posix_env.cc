@@ -173,7 +173,29 @@ class PosixMmapReadableFile final : public RandomAccessFile {
 class PosixRandomRWFile final : public RandomRWFile {
  public:
   PosixRandomRWFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
-  ~PosixRandomRWFile() override { Close(); }
+  ~PosixRandomRWFile() override {
+    Close();
+    if (map_base_ != nullptr) {
+      ::munmap(const_cast<char*>(map_base_), map_bytes_);
+      ReleaseMmapSlot();
+    }
+  }
+
+  // Maps the first map_bytes bytes read-only and shared, when a map slot is free; the file
+  // stays usable either way. The map outlives Close (it is released by the destructor).
+  void TryMapForReading(uint64_t map_bytes) {
+    if (map_bytes == 0 || !AcquireMmapSlot()) return;
+    // Mapping past the end of the file is allowed; touching beyond it is the caller's error.
+    void* base = ::mmap(nullptr, map_bytes, PROT_READ, MAP_SHARED, fd_, 0);
+    if (base == MAP_FAILED) {
+      ReleaseMmapSlot();  // out of address space or VMAs: pread still works
+      return;
+    }
+    map_base_ = static_cast<const char*>(base);
+    map_bytes_ = map_bytes;
+  }
+  const char* ReadMapping() const override { return map_base_; }
+  uint64_t MappedBytes() const override { return map_bytes_; }
 
   Status Read(uint64_t offset, size_t n, std::string_view* result, char* scratch) const override {
     *result = std::string_view();
@@ -211,6 +233,8 @@ class PosixRandomRWFile final : public RandomRWFile {
  private:
   std::string path_;
   int fd_;
+  const char* map_base_ = nullptr;
+  uint64_t map_bytes_ = 0;
 };
 
 class PosixWritableFile final : public WritableFile {
@@ -510,6 +534,16 @@ class PosixEnv final : public Env {
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) return PosixError(path, errno);
     *result = std::make_unique<PosixRandomRWFile>(path, fd);
+    return Status::OK();
+  }
+
+  Status NewRandomRWFileMaybeMapped(const std::string& path, uint64_t map_bytes,
+                                    std::unique_ptr<RandomRWFile>* result) override {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return PosixError(path, errno);
+    auto file = std::make_unique<PosixRandomRWFile>(path, fd);
+    file->TryMapForReading(map_bytes);
+    *result = std::move(file);
     return Status::OK();
   }
 
