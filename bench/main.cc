@@ -54,6 +54,10 @@ readwhilewriting) reuses that DB when present and otherwise first fills one, unt
 keys in random order in batches of 1000 (noted as "prefilled (untimed)"). deleterandom,
 fillsync and fill16k leave the DB without the full data set.
 
+CPU time: each result's note carries "fg-cpu N us/op", the CPU time (user + system) of the
+thread that ran the timed loop, per op. Unlike ops/s it is not inflated by waiting for a core
+on a busy machine; it leaves out background threads and time blocked on I/O or locks.
+
 Durability: non-sync writes survive a process crash on every engine (the log/WAL is written
 to the OS), and may be lost on an OS crash or power loss; fillsync makes every write durable.
 )USAGE";

@@ -32,14 +32,6 @@ bool ReadCell(const char* node, size_t size, uint16_t off, std::string_view* key
   return true;
 }
 
-// Starts loading the cell of slot i (its header and a short key), as Node's search does. Any
-// address is harmless to prefetch, so the slot needs no check here.
-inline void PrefetchCell(const char* node, const char* slots, size_t i) {
-  const char* c = node + DecodeFixed16(slots + 2 * i);
-  __builtin_prefetch(c);
-  __builtin_prefetch(c + 24);
-}
-
 }  // namespace
 
 MappedLeafResult FindInMappedLeaf(const char* page, size_t page_size, std::string_view key,
@@ -60,12 +52,6 @@ MappedLeafResult FindInMappedLeaf(const char* page, size_t page_size, std::strin
   uint8_t found_flags = 0;
   while (lo < hi) {
     const size_t mid = lo + (hi - lo) / 2;
-    // The next probe is one of two cells: load both while this one is compared (in a page
-    // that is not in any CPU cache each probe is otherwise a dependent miss).
-    const size_t left = lo + (mid - lo) / 2;
-    if (left < mid) PrefetchCell(node, slots, left);
-    const size_t right = mid + 1 + (hi - mid - 1) / 2;
-    if (right < hi) PrefetchCell(node, slots, right);
     std::string_view k, v;
     uint8_t flags;
     if (!ReadCell(node, size, DecodeFixed16(slots + 2 * mid), &k, &v, &flags)) {
