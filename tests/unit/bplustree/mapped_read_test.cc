@@ -110,7 +110,7 @@ std::string MakeLeaf(int n) {
   Node node(page.data() + PayloadBegin(), PayloadSize(kSmallPage));
   Node::Init(node.data(), node.size(), /*leaf=*/true);
   for (int i = 0; i < n; i++) {
-    char key[8];
+    char key[16];
     std::snprintf(key, sizeof(key), "k%03d", 2 * i);
     EXPECT_TRUE(node.InsertCell(i, Node::EncodeCell(0, key, std::string("v") + key)));
   }
@@ -122,7 +122,7 @@ TEST(MappedLeafTest, FindsEveryKeyAndNoOther) {
   const int n = 60;
   std::string page = MakeLeaf(n);
   for (int i = -1; i < 2 * n + 1; i++) {
-    char key[8];
+    char key[16];
     std::snprintf(key, sizeof(key), "k%03d", i < 0 ? 999 : i);
     std::string value;
     MappedLeafResult r = FindInMappedLeaf(page.data(), kSmallPage, key, &value);
@@ -170,7 +170,7 @@ TEST(MappedLeafTest, GarbageNeverReadsOutsideThePage) {
       page[at] = static_cast<char>(rnd.Uniform(256));
     }
     std::string value;
-    char key[8];
+    char key[16];
     std::snprintf(key, sizeof(key), "k%03d", static_cast<int>(rnd.Uniform(130)));
     (void)FindInMappedLeaf(page.get(), kSmallPage, key, &value);
     EXPECT_LE(value.size(), kSmallPage);
