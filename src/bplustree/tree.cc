@@ -160,8 +160,7 @@ Status Tree::Get(std::string_view key, std::string* value) {
   const uint64_t key_hash = ahi_ != nullptr ? AdaptiveHashIndex::HashKey(key) : 0;
   if (ahi_ != nullptr && ahi_->Lookup(key_hash, &hinted, &hinted_lsn)) {
     // Use the entry only if the leaf is unchanged since it was recorded and holds the key.
-    // With mapped reads, only while the leaf is in the pool: reading it into the pool would
-    // cost more than the descent to its map saves.
+    // With mapped reads a leaf outside the pool is searched in the map, at the recorded LSN.
     PageReadGuard g;
     s = mapped_reads_enabled_ ? pool_->TryFetchReadResident(hinted, &g)
                               : pool_->FetchRead(hinted, &g);
@@ -172,6 +171,14 @@ Status Tree::Get(std::string_view key, std::string* value) {
         ahi_->ReportHit();
         return ValueFromLeaf(pool_, n, pos, value);
       }
+    } else if (s.IsNotFound() &&
+               GetFromMappedLeaf(hinted, hinted_lsn, key, value, nullptr) ==
+                   MappedLeafResult::kFound) {
+      // Not in the pool, so current in the map: the same LSN means the same leaf version,
+      // which holds the key. (Only a hit counts: the entry may be another key's that
+      // shares the hash.)
+      ahi_->ReportHit();
+      return Status::OK();
     }
     // Stale: the descent below re-records the key's current leaf, or drops the entry when the
     // key is gone.
@@ -183,8 +190,10 @@ Status Tree::Get(std::string_view key, std::string* value) {
     if (!s.ok()) return s;
     if (unresident == kInvalidPageId) break;
     // g latches the leaf's parent.
-    switch (GetFromMappedLeaf(unresident, key, value)) {
+    Lsn leaf_lsn = kInvalidLsn;
+    switch (GetFromMappedLeaf(unresident, kInvalidLsn, key, value, &leaf_lsn)) {
       case MappedLeafResult::kFound:
+        if (ahi_ != nullptr) ahi_->Record(key_hash, unresident, leaf_lsn);
         return Status::OK();
       case MappedLeafResult::kNotFound:
         if (ahi_ != nullptr) ahi_->Invalidate(key_hash);
@@ -210,7 +219,8 @@ Status Tree::Get(std::string_view key, std::string* value) {
   return ValueFromLeaf(pool_, n, pos, value);
 }
 
-MappedLeafResult Tree::GetFromMappedLeaf(PageId id, std::string_view key, std::string* value) {
+MappedLeafResult Tree::GetFromMappedLeaf(PageId id, Lsn expect_lsn, std::string_view key,
+                                         std::string* value, Lsn* page_lsn) {
   PageFile* file = engine_->page_file();
   PageFile::MappedPage page;
   MappedLeafResult r = MappedLeafResult::kUnsure;
@@ -228,8 +238,10 @@ MappedLeafResult Tree::GetFromMappedLeaf(PageId id, std::string_view key, std::s
         mapped_verifies_.fetch_add(1, std::memory_order_relaxed);
       }
     }
-    if (usable) {
+    const Lsn lsn = usable ? PageView(page.data, page_size_).lsn() : kInvalidLsn;
+    if (usable && (expect_lsn == kInvalidLsn || lsn == expect_lsn)) {
       r = FindInMappedLeaf(page.data, page_size_, key, value);
+      if (page_lsn != nullptr) *page_lsn = lsn;
       // A write of the page overlapped the search: its answer may come from torn bytes.
       if (!file->EndMappedRead(id, page)) r = MappedLeafResult::kUnsure;
     }

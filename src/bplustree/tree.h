@@ -191,9 +191,13 @@ class Tree {
   // kInvalidPageId).
   Status DescendRead(std::string_view target, int mode, PageReadGuard* leaf,
                      PageId* unresident_leaf = nullptr);
-  // Get's lookup of key in leaf `id` through its read map, while the caller holds the
-  // parent's shared latch (so the leaf can be neither split, merged nor freed).
-  MappedLeafResult GetFromMappedLeaf(PageId id, std::string_view key, std::string* value);
+  // Get's lookup of key in leaf `id` through its read map, for a leaf that is not in the
+  // buffer pool (so the map holds its current version). Either the caller holds the parent's
+  // shared latch (the leaf can be neither split, merged nor freed; expect_lsn is
+  // kInvalidLsn), or the leaf comes from the adaptive hash index and counts only when its
+  // LSN is expect_lsn. *page_lsn (when not null) gets the LSN of the version searched.
+  MappedLeafResult GetFromMappedLeaf(PageId id, Lsn expect_lsn, std::string_view key,
+                                     std::string* value, Lsn* page_lsn);
   // Shared-latches child while holding parent without waiting; on Busy releases parent,
   // waits for child, releases and returns Busy (the caller restarts).
   Status CoupleRead(PageReadGuard* parent, PageId child, PageReadGuard* out);
