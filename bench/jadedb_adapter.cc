@@ -64,6 +64,8 @@ Status ApplyLsmOverrides(LsmOptions* lsm, std::string* applied) {
       lsm->level_compaction_dynamic_level_bytes = v != 0;
     } else if (name == "compaction_pick_min_overlap") {
       lsm->compaction_pick_min_overlap = v != 0;
+    } else if (name == "read_triggered_compaction") {
+      lsm->read_triggered_compaction = v != 0;
     } else if (name == "max_background_jobs") {
       lsm->max_background_jobs = static_cast<int>(v);
     } else {
@@ -121,7 +123,8 @@ class JadeDbAdapter : public Adapter {
     shape_ = " l1=" + std::to_string(options.lsm.max_bytes_for_level_base >> 20) +
              "MiB file=" + std::to_string(options.lsm.target_file_size >> 20) + "MiB" +
              (options.lsm.level_compaction_dynamic_level_bytes ? " dynamic_levels" : "") +
-             (options.lsm.compaction_pick_min_overlap ? " min_overlap" : " round_robin");
+             (options.lsm.compaction_pick_min_overlap ? " min_overlap" : " round_robin") +
+             (options.lsm.read_triggered_compaction ? " read_compaction" : " no_read_compaction");
     return DB::Open(options, dir, &db_);
   }
 

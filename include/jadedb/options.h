@@ -110,6 +110,17 @@ struct LsmOptions {
   // to its own size (RocksDB's kMinOverlappingRatio) instead of the next file round robin:
   // the least rewriting of the next level per byte moved down.
   bool compaction_pick_min_overlap = false;
+  // Read-triggered ("seek") compaction, as LevelDB's allowed_seeks: every table file gets a
+  // budget of wasted reads (max(100, file size / 16 KiB)); a Get that read a data block of a
+  // file in vain and had to go on to another file charges it (bloom-filter misses are free
+  // and do not), and iterators charge a sampled key about every 1 MiB they yield and on a
+  // sample of their Seeks (Seeks charge only level-0 files, the sorted runs a compaction can
+  // remove). A file whose budget runs out is compacted into the next level when no level is
+  // over its size target. It clears level-0 files that sit below
+  // level0_file_num_compaction_trigger under a read-mostly load, where every Seek would
+  // otherwise position a cursor in each of them. Off: reads never cause compactions (e.g.
+  // to keep read-heavy phases free of background I/O).
+  bool read_triggered_compaction = true;
 
   // Threads doing flushes and compactions.
   int max_background_jobs = 2;

@@ -105,13 +105,14 @@ Status LsmDB::RunCompaction(std::unique_lock<std::mutex>& lock, Compaction* c) {
     c->edit()->RemoveFile(level, f->number);
     c->edit()->AddFile(level + 1, f->number, f->file_size, f->smallest, f->largest);
     Status s = ApplyEdit(lock, c->edit());
-    Log(info_log_.get(), "moved table %llu to level %d: %s",
-        static_cast<unsigned long long>(f->number), level + 1, s.ToString().c_str());
+    Log(info_log_.get(), "moved table %llu to level %d%s: %s",
+        static_cast<unsigned long long>(f->number), level + 1,
+        c->read_triggered() ? " (read-triggered)" : "", s.ToString().c_str());
     return s;
   }
 
-  Log(info_log_.get(), "compacting %d@%d + %d@%d files", c->num_input_files(0), level,
-      c->num_input_files(1), level + 1);
+  Log(info_log_.get(), "compacting %d@%d + %d@%d files%s", c->num_input_files(0), level,
+      c->num_input_files(1), level + 1, c->read_triggered() ? " (read-triggered)" : "");
   const SequenceNumber smallest_snapshot = SmallestLiveSnapshot();
   std::unique_ptr<InternalIterator> input = MakeCompactionInputIterator(versions_.get(), c);
   const Comparator* ucmp = internal_comparator_.user_comparator();

@@ -185,10 +185,19 @@ class LsmDB final : public DB {
                      std::string* value, bool* is_pointer = nullptr);
   // Also collects (into *tombstones, when non-null) the range tombstones of every source the
   // iterator covers.
+  // *version (when non-null) is set to the Version the iterator reads (kept alive by it).
   std::unique_ptr<InternalIterator> NewInternalIterator(const ReadOptions& options,
                                                         SequenceNumber* latest_snapshot,
                                                         std::vector<RangeTombstone>* tombstones,
-                                                        Status* tombstone_status);
+                                                        Status* tombstone_status,
+                                                        Version** version = nullptr);
+  // Read-triggered compaction (LsmOptions::read_triggered_compaction). Without mutex_, with
+  // a reference on v: charges `reads` wasted reads to charge.file of v; when that exhausts
+  // its budget, takes mutex_ to mark the file on v and on the current Version (when it still
+  // holds the file) and schedules a compaction.
+  void ChargeRead(Version* v, const ReadCharge& charge, int32_t reads);
+  // An iterator's read sample (db_iter.h ReadSampler) over v.
+  void RecordReadSample(Version* v, std::string_view user_key, uint32_t reads, bool from_seek);
 
   // --- value separation (lsm_vlog.cc, lsm_vlog_gc.cc) ---
   // Opens the value log over the directory listing; marks its file numbers used. Requires

@@ -71,8 +71,32 @@ Status LsmDB::GetFromRefs(const ReadOptions& options, const ReadRefs& refs,
     return s;
   }
   if (covering > 0) return Status::NotFound("key deleted by a range deletion");
-  return sv->current->Get(ToTableReadOptions(options, options_.paranoid_checks), lkey, value,
-                          is_pointer);
+  ReadCharge charge;
+  s = sv->current->Get(ToTableReadOptions(options, options_.paranoid_checks), lkey, value,
+                       is_pointer, options_.lsm.read_triggered_compaction ? &charge : nullptr);
+  if (charge.file != nullptr) ChargeRead(sv->current, charge, 1);
+  return s;
+}
+
+void LsmDB::ChargeRead(Version* v, const ReadCharge& charge, int32_t reads) {
+  if (!v->ChargeRead(charge, reads)) return;
+  // Rare: once per exhausted file and Version.
+  std::lock_guard<std::mutex> lock(mutex_);
+  // Marking v (even when no longer current) stops its readers from coming here again.
+  bool marked = v->SetFileToCompact(charge);
+  Version* current = versions_->current();
+  if (current != v) marked = current->SetFileToCompact(charge) || marked;
+  if (marked) {
+    Log(info_log_.get(), "read budget of table %llu at level %d exhausted",
+        static_cast<unsigned long long>(charge.file->number), charge.level);
+    MaybeScheduleCompaction();
+  }
+}
+
+void LsmDB::RecordReadSample(Version* v, std::string_view user_key, uint32_t reads,
+                             bool from_seek) {
+  ReadCharge charge = v->SampleCharge(user_key, from_seek);
+  if (charge.file != nullptr) ChargeRead(v, charge, static_cast<int32_t>(reads));
 }
 
 Status LsmDB::Get(const ReadOptions& options, std::string_view key, std::string* value) {
@@ -137,7 +161,7 @@ Status LsmDB::AddTableTombstones(const ReadOptions& options, const TableReadOpti
 
 std::unique_ptr<InternalIterator> LsmDB::NewInternalIterator(
     const ReadOptions& options, SequenceNumber* latest_snapshot,
-    std::vector<RangeTombstone>* tombstones, Status* tombstone_status) {
+    std::vector<RangeTombstone>* tombstones, Status* tombstone_status, Version** version) {
   size_t slot;
   SuperVersion* sv = AcquireSuperVersion(&slot);
   // The iterator outlives this call: it takes a reference of its own (the borrowed one
@@ -158,6 +182,7 @@ std::unique_ptr<InternalIterator> LsmDB::NewInternalIterator(
   topt.lower_bound = options.lower_bound;
   topt.upper_bound = options.upper_bound;
   sv->current->AddIterators(topt, &children);
+  if (version != nullptr) *version = sv->current;
   if (tombstones != nullptr) *tombstone_status = AddTableTombstones(options, topt, sv, tombstones);
 
   auto merged = NewMergingIterator(&internal_comparator_, std::move(children));
@@ -172,8 +197,9 @@ std::unique_ptr<Iterator> LsmDB::NewIterator(const ReadOptions& options) {
   // Pinned before the sources are referenced: every segment they point into stays readable.
   auto pinned = vlog_->Pin();
   const bool no_segments = pinned->empty();
+  Version* version = nullptr;
   std::unique_ptr<InternalIterator> internal =
-      NewInternalIterator(options, &latest, &tombstones, &tombstone_status);
+      NewInternalIterator(options, &latest, &tombstones, &tombstone_status, &version);
   // Without value-log segments both before the sources were taken and after the sequence
   // was read, no entry visible at the sequence holds a pointer (its value would have been
   // appended before the sequence was published, into a segment that still exists); older
@@ -191,8 +217,17 @@ std::unique_ptr<Iterator> LsmDB::NewIterator(const ReadOptions& options) {
     return NewDBIterator(ucmp, NewErrorIterator(tombstone_status), sequence, std::nullopt,
                          std::nullopt);
   }
+  ReadSampler sampler;
+  if (options_.lsm.read_triggered_compaction) {
+    // The iterator keeps version referenced (through its SuperVersion) and calls the sampler
+    // only from its own methods, which the DB outlives.
+    sampler = [this, version](std::string_view user_key, uint32_t reads, bool from_seek) {
+      RecordReadSample(version, user_key, reads, from_seek);
+    };
+  }
   return NewDBIterator(ucmp, std::move(internal), sequence, options.lower_bound,
-                       options.upper_bound, RangeTombstoneFragments(ucmp, tombstones, sequence));
+                       options.upper_bound, RangeTombstoneFragments(ucmp, tombstones, sequence),
+                       std::move(sampler));
 }
 
 }  // namespace jadedb::lsm

@@ -71,6 +71,11 @@ class Compaction {
   // Afterwards the input FileMetaData may be freed and IsBaseLevelForKey must not be called.
   void ReleaseInputs();
 
+  // True for a compaction chosen because reads exhausted a file's seek budget (not because
+  // of a level's size); for logs and statistics.
+  bool read_triggered() const { return read_triggered_; }
+  void set_read_triggered(bool v) { read_triggered_ = v; }
+
   Version* input_version() const { return input_version_; }
   VersionSet* vset() const { return vset_; }
 
@@ -84,6 +89,7 @@ class Compaction {
   const uint64_t max_output_file_size_;
   const int64_t max_grandparent_overlap_bytes_;
   VersionEdit edit_;
+  bool read_triggered_ = false;
 
   std::vector<FileMetaData*> inputs_[2];
   std::vector<FileMetaData*> grandparents_;

@@ -149,9 +149,8 @@ FileMetaData* PickMinOverlapFile(const Version* current, const Comparator* ucmp,
   return best;
 }
 
-}  // namespace
-
-std::unique_ptr<Compaction> PickCompaction(VersionSet* vset) {
+// The size-triggered compaction of PickCompaction, or null.
+std::unique_ptr<Compaction> PickSizeCompaction(VersionSet* vset) {
   Version* current = vset->current();
   if (current->compaction_score() < 1) return nullptr;
   const int level = current->compaction_level();
@@ -182,6 +181,28 @@ std::unique_ptr<Compaction> PickCompaction(VersionSet* vset) {
     current->GetOverlappingInputs(0, &smallest, &largest, &inputs0);
   }
   return SetupOtherInputs(vset, level, std::move(inputs0));
+}
+
+}  // namespace
+
+std::unique_ptr<Compaction> PickCompaction(VersionSet* vset) {
+  if (std::unique_ptr<Compaction> c = PickSizeCompaction(vset)) return c;
+  // Read-triggered: only when no level is over its size, so it never delays the compactions
+  // that keep writes from stalling.
+  if (!vset->options()->lsm.read_triggered_compaction) return nullptr;
+  Version* current = vset->current();
+  FileMetaData* f = current->file_to_compact();
+  const int level = current->file_to_compact_level();
+  if (f == nullptr || level < 0 || level + 1 >= kNumLevels) return nullptr;
+  std::vector<FileMetaData*> inputs0 = {f};
+  if (level == 0) {
+    // As for a size-triggered L0 compaction: every L0 file overlapping it goes along.
+    InternalKey smallest = f->smallest, largest = f->largest;
+    current->GetOverlappingInputs(0, &smallest, &largest, &inputs0);
+  }
+  std::unique_ptr<Compaction> c = SetupOtherInputs(vset, level, std::move(inputs0));
+  c->set_read_triggered(true);
+  return c;
 }
 
 std::unique_ptr<Compaction> PickRangeCompaction(VersionSet* vset, int level,

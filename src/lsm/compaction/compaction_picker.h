@@ -8,6 +8,10 @@
 // the level+1 inputs are the files overlapping that range; the level inputs are then grown as
 // long as that does not add level+1 files and stays under ExpandedCompactionByteSizeLimit.
 //
+// Read-triggered compactions (LsmOptions::read_triggered_compaction): when no level needs a
+// size-triggered compaction, the file reads marked (Version::file_to_compact, its seek budget
+// exhausted) is compacted into the next level, with the same input widening.
+//
 // Thread safety: PickCompaction and PickRangeCompaction require the DB mutex (they read the
 // current Version and update compact pointers). MakeCompactionInputIterator needs no mutex;
 // the Compaction must outlive the iterator.
@@ -22,8 +26,8 @@
 
 namespace jadedb::lsm {
 
-// The next size-triggered compaction of vset->current(), or null when no level's score is
-// >= 1. Records the new compact pointer in the Compaction's edit and in vset.
+// The next size-triggered compaction of vset->current(), else its read-triggered one, or null
+// when neither is due. Records the new compact pointer in the Compaction's edit and in vset.
 std::unique_ptr<Compaction> PickCompaction(VersionSet* vset);
 
 // A compaction of the files of `level` overlapping [begin, end] (null = unbounded) into

@@ -154,7 +154,7 @@ void Version::Unref() {
 }
 
 Status Version::Get(const TableReadOptions& options, const LookupKey& key, std::string* value,
-                    bool* is_pointer) {
+                    bool* is_pointer, ReadCharge* charge) {
   const std::string_view ikey = key.internal_key();
   const std::string_view user_key = key.user_key();
   const InternalKeyComparator* icmp = vset_->icmp();
@@ -165,13 +165,16 @@ Status Version::Get(const TableReadOptions& options, const LookupKey& key, std::
   // Files are searched newest data first, so every entry found later is older than it.
   uint64_t covering_seq = 0;
   // Looks user_key up in one file; kNotInFile lets the search continue in older data.
-  auto search = [&](int level, size_t index, State* state) -> Status {
+  // *read_block: the table got past its filter and read a data block (the callback runs
+  // exactly then).
+  auto search = [&](int level, size_t index, State* state, bool* read_block) -> Status {
     const FileMetaData* f = files_[level][index];
     *state = State::kNotInFile;
     SequenceNumber found_seq = 0;
     Status s = TableGet(
         options, level, index, f, ikey,
         [&](std::string_view found_key, std::string_view found_value) {
+          *read_block = true;
           ParsedInternalKey parsed;
           if (!ParseInternalKey(found_key, &parsed)) {
             *state = State::kCorrupt;
@@ -204,13 +207,32 @@ Status Version::Get(const TableReadOptions& options, const LookupKey& key, std::
     }
     return s;
   };
+  // Read-triggered compaction charges the first file in which this lookup read a data block
+  // without settling the key, once the lookup has to consult another file: compacting that
+  // file into the next level would have merged the two reads into one (LevelDB charges the
+  // first of two files consulted). Unlike LevelDB, a file whose bloom filter ruled the key
+  // out is not a wasted read: the filter is in memory, so that costs a hash and a few cache
+  // lines, and charging it would compact L0 on every miss-heavy read load for no gain. So
+  // with filters only false positives (~1% per file at 10 bits per key) and keys whose data
+  // block is read in vain (no filter) charge.
+  FileMetaData* wasted = nullptr;
+  int wasted_level = -1;
   // Returns true when the search is over (with *result set).
   auto done = [&](int level, size_t index, Status* result) -> bool {
+    if (wasted != nullptr && charge != nullptr && charge->file == nullptr) {
+      charge->file = wasted;
+      charge->level = wasted_level;
+    }
     State state;
-    *result = search(level, index, &state);
+    bool read_block = false;
+    *result = search(level, index, &state, &read_block);
     if (!result->ok()) return true;
     switch (state) {
       case State::kNotInFile:
+        if (read_block && wasted == nullptr) {
+          wasted = files_[level][index];
+          wasted_level = level;
+        }
         return false;
       case State::kFound:
         return true;
@@ -261,6 +283,70 @@ Status Version::Get(const TableReadOptions& options, const LookupKey& key, std::
     if (done(level, index, &result)) return result;
   }
   return Status::NotFound("key not found");
+}
+
+ReadCharge Version::SampleCharge(std::string_view user_key, bool from_seek) const {
+  const Comparator* ucmp = vset_->icmp()->user_comparator();
+  ReadCharge first;  // L0: the newest file holding the key
+  int holders = 0;
+  for (FileMetaData* f : files_[0]) {
+    if (ucmp->Compare(user_key, f->smallest.user_key()) >= 0 &&
+        ucmp->Compare(user_key, f->largest.user_key()) <= 0) {
+      holders++;
+      if (first.file == nullptr || f->number > first.file->number) {
+        first.file = f;
+        first.level = 0;
+      }
+    }
+  }
+  if (from_seek && first.file == nullptr) return ReadCharge();
+  for (int level = 1; level < kNumLevels && holders < 2; level++) {
+    const std::vector<FileMetaData*>& files = files_[level];
+    if (files.empty()) continue;
+    // The first file whose largest user key is >= user_key (FindFile on user keys, so no
+    // internal key has to be built on this path, which runs on sampled Seeks).
+    size_t index = 0;
+    for (size_t right = files.size(); index < right;) {
+      const size_t mid = index + (right - index) / 2;
+      if (ucmp->Compare(files[mid]->largest.user_key(), user_key) < 0) {
+        index = mid + 1;
+      } else {
+        right = mid;
+      }
+    }
+    if (index >= files.size()) continue;
+    if (ucmp->Compare(user_key, files[index]->smallest.user_key()) < 0) continue;
+    holders++;
+    if (first.file == nullptr) {
+      first.file = files[index];
+      first.level = level;
+    }
+  }
+  return holders >= 2 ? first : ReadCharge();
+}
+
+bool Version::ChargeRead(const ReadCharge& charge, int32_t seeks) {
+  if (charge.file == nullptr || charge.level >= kNumLevels - 1) return false;
+  if (charge.file->allowed_seeks.Charge(seeks) > 0) return false;
+  return file_to_compact_.load(std::memory_order_relaxed) == nullptr;
+}
+
+bool Version::SetFileToCompact(const ReadCharge& charge) {
+  if (charge.file == nullptr || charge.level < 0 || charge.level >= kNumLevels - 1) return false;
+  if (file_to_compact_.load(std::memory_order_relaxed) != nullptr) return false;
+  if (LevelOf(charge.file) != charge.level) return false;
+  file_to_compact_level_ = charge.level;
+  file_to_compact_.store(charge.file, std::memory_order_relaxed);
+  return true;
+}
+
+int Version::LevelOf(const FileMetaData* f) const {
+  for (int level = 0; level < kNumLevels; level++) {
+    for (const FileMetaData* g : files_[level]) {
+      if (g == f) return level;
+    }
+  }
+  return -1;
 }
 
 void Version::AddIterators(const TableReadOptions& options,

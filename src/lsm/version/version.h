@@ -48,6 +48,12 @@ bool SomeFileOverlapsRange(const InternalKeyComparator& icmp, bool disjoint_sort
 // Sum of file_size over files.
 int64_t TotalFileSize(const std::vector<FileMetaData*>& files);
 
+// A table file a read should charge for read-triggered compaction (file null: none).
+struct ReadCharge {
+  FileMetaData* file = nullptr;
+  int level = -1;
+};
+
 class Version {
  public:
   Version(const Version&) = delete;
@@ -64,8 +70,36 @@ class Version {
   // file) are passed through. Searches the L0 files overlapping the key newest first, then at
   // most one file per deeper level.
   // *is_pointer (when non-null) tells whether a value found is a value-log pointer.
+  // *charge (when non-null) is set to the file this lookup wasted a read in, when the lookup
+  // went on to another file (see the rule in version.cc); left alone otherwise.
   Status Get(const TableReadOptions& options, const LookupKey& key, std::string* value,
-             bool* is_pointer = nullptr);
+             bool* is_pointer = nullptr, ReadCharge* charge = nullptr);
+
+  // --- read-triggered compaction (LsmOptions::read_triggered_compaction) ---
+  // Without the DB mutex (with a reference on the Version).
+  //
+  // The file an iterator's read sample at user_key charges, or none. from_seek false (a
+  // sample of the bytes an iterator yielded, LevelDB's rule): the first file holding the key
+  // (L0 newest first, then by level) when at least two files do. from_seek true (a sample of
+  // the Seeks): the newest L0 file holding the key when at least two files do, never a
+  // deeper one — a Seek positions a cursor in every sorted run, and only merging L0 files
+  // into L1 removes runs; compacting an L1 file down leaves the level's cursor to be
+  // positioned in its next file, so it would cost compaction I/O for nothing.
+  ReadCharge SampleCharge(std::string_view user_key, bool from_seek) const;
+  // Charges `seeks` to charge.file's budget. True when the budget is exhausted and this
+  // Version has no file to compact yet: the caller then takes the DB mutex and calls
+  // SetFileToCompact.
+  bool ChargeRead(const ReadCharge& charge, int32_t seeks);
+  // DB mutex held. Marks charge.file as this Version's next read-triggered compaction unless
+  // a file is marked already, or charge.file is not at charge.level of this Version, or that
+  // is the last level; true when it was marked. (VersionSet carries the mark over to the
+  // next current Version while the file stays.)
+  bool SetFileToCompact(const ReadCharge& charge);
+  // DB mutex held (the picker). The marked file (null: none) and its level.
+  FileMetaData* file_to_compact() const { return file_to_compact_.load(std::memory_order_relaxed); }
+  int file_to_compact_level() const { return file_to_compact_level_; }
+  // The level of this Version holding f (by identity), or -1.
+  int LevelOf(const FileMetaData* f) const;
 
   // Appends iterators that together yield every entry of this Version (to be merged by the
   // caller): one per L0 file, one concatenating iterator per non-empty deeper level. The caller
@@ -139,6 +173,11 @@ class Version {
 
   double compaction_score_ = -1;
   int compaction_level_ = -1;
+
+  // Read-triggered compaction candidate: written under the DB mutex, read by readers without
+  // it (only to skip taking the mutex once a file is marked).
+  std::atomic<FileMetaData*> file_to_compact_{nullptr};
+  int file_to_compact_level_ = -1;
 };
 
 }  // namespace jadedb::lsm

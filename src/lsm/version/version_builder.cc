@@ -58,6 +58,7 @@ Status VersionBuilder::SaveTo(Version* v) const {
     }
     for (const auto& [number, meta] : state.added) {
       auto* f = new FileMetaData(meta);
+      f->allowed_seeks.ResetForFileSize(f->file_size);
       created.push_back(f);
       files.push_back(f);
     }

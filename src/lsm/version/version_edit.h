@@ -6,6 +6,8 @@
 // FileMetaData describes one table file of a Version. Both are plain values; not thread-safe.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -22,6 +24,40 @@ namespace jadedb::lsm {
 // sorted files. Persisted in the manifest: never change without a format version bump.
 inline constexpr int kNumLevels = 7;
 
+// The read budget of a table file for read-triggered compaction (LevelDB's allowed_seeks):
+// how many wasted reads the file may cause before compacting it is judged cheaper than
+// paying for them. Readers charge it concurrently without the DB mutex, so it is atomic;
+// copying (FileMetaData is a plain value in edits) copies the current count.
+class SeekBudget {
+ public:
+  SeekBudget() = default;
+  SeekBudget(const SeekBudget& other) : left_(other.load()) {}
+  SeekBudget& operator=(const SeekBudget& other) {
+    left_.store(other.load(), std::memory_order_relaxed);
+    return *this;
+  }
+
+  // LevelDB's calibration: one wasted seek costs about as much as compacting 16 KiB of the
+  // file (a 10 ms disk seek against ~40 KiB of compaction I/O per KiB moved, halved to be
+  // conservative), with a floor so small files are not compacted after a handful of reads.
+  void ResetForFileSize(uint64_t file_size) {
+    const uint64_t seeks = file_size / (16 << 10);
+    left_.store(seeks < 100 ? 100 : static_cast<int32_t>(std::min<uint64_t>(seeks, 1 << 30)),
+                std::memory_order_relaxed);
+  }
+  int32_t load() const { return left_.load(std::memory_order_relaxed); }
+  // Charges `seeks` and returns the budget left (<= 0: exhausted). An exhausted budget is not
+  // charged further, so the count cannot wrap however long reads go on.
+  int32_t Charge(int32_t seeks) {
+    int32_t left = load();
+    if (left <= 0) return left;
+    return left_.fetch_sub(seeks, std::memory_order_relaxed) - seeks;
+  }
+
+ private:
+  std::atomic<int32_t> left_{1 << 30};  // effectively unlimited until reset
+};
+
 // One table file as a Version sees it. Shared by every Version that contains it; `refs` counts
 // those Versions (maintained by VersionSet under the DB mutex) and the metadata is freed when
 // the last one goes away.
@@ -31,6 +67,9 @@ struct FileMetaData {
   uint64_t file_size = 0;  // bytes of the .sst file
   InternalKey smallest;    // smallest internal key in the table
   InternalKey largest;     // largest internal key in the table
+  // In memory only (never in the manifest): set when a Version first takes the file in
+  // (VersionBuilder::SaveTo), charged by reads (Version::ChargeRead).
+  SeekBudget allowed_seeks;
 };
 
 // Format version of the manifest written by this code, recorded in the first record of every

@@ -30,7 +30,15 @@ VersionSet::~VersionSet() {
 void VersionSet::AppendVersion(Version* v) {
   assert(v->refs_ == 0);
   assert(v != current_);
-  if (current_ != nullptr) current_->Unref();
+  if (current_ != nullptr) {
+    // A file reads marked for compaction stays marked while it is in the tree: otherwise a
+    // flush landing between the mark and the pick would drop it, and with bloom filters the
+    // next charge that would mark it again may be long in coming.
+    if (FileMetaData* f = current_->file_to_compact()) {
+      v->SetFileToCompact(ReadCharge{f, current_->file_to_compact_level()});
+    }
+    current_->Unref();
+  }
   current_ = v;
   v->Ref();
   // Link at the tail of the circular list.

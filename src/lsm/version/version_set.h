@@ -113,8 +113,11 @@ class VersionSet {
   int64_t MaxGrandParentOverlapBytes() const;
   int64_t ExpandedCompactionByteSizeLimit() const;
 
-  // True when the current Version's compaction score is >= 1.
-  bool NeedsCompaction() const { return current_->compaction_score() >= 1; }
+  // True when the current Version's compaction score is >= 1, or reads marked one of its
+  // files for a read-triggered compaction.
+  bool NeedsCompaction() const {
+    return current_->compaction_score() >= 1 || current_->file_to_compact() != nullptr;
+  }
   double CompactionScore() const { return current_->compaction_score(); }
   int CompactionLevel() const { return current_->compaction_level(); }
 
