@@ -33,6 +33,12 @@ class InternalIterator {
   virtual std::string_view value() const = 0;
   virtual Status status() const = 0;
 
+  // A hint that Seek(target) follows shortly: an iterator may start loading (prefetching)
+  // what that Seek will read, without moving. A merging iterator hints all its children
+  // before seeking any, so that their cache misses overlap instead of being taken one child
+  // after the other. Default: nothing.
+  virtual void Prefetch(std::string_view /*target*/) {}
+
   // Runs fn when this iterator is destroyed.
   void RegisterCleanup(std::function<void()> fn) {
     if (!first_cleanup_) {

@@ -64,6 +64,9 @@ class MergingIterator final : public InternalIterator {
   }
 
   void Seek(std::string_view target) override {
+    // Every child's Seek is a chain of dependent cache misses (index, then data block, ...):
+    // start every child's first loads before walking any chain.
+    for (Child& child : children_) child.iter->Prefetch(target);
     for (Child& child : children_) {
       child.iter->Seek(target);
       child.Update();

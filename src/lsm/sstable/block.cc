@@ -197,10 +197,23 @@ void BlockCursor::Prev() {
 
 void BlockCursor::Seek(std::string_view target) {
   if (!status_.ok() || num_restarts_ == 0) return;
+  SeekRange(target, 0, num_restarts_ - 1);
+}
+
+void BlockCursor::SeekWithin(std::string_view target, uint32_t lo, uint32_t hi) {
+  if (!status_.ok() || num_restarts_ == 0) return;
+  if (hi > num_restarts_) hi = num_restarts_;
+  if (lo > hi) lo = hi;
+  // The last restart point with a key < target is in [lo - 1, hi - 1] (lo - 1 when every key
+  // from restart lo on is >= target); restart 0 stands for "none".
+  const uint32_t left = lo > 0 ? lo - 1 : 0;
+  const uint32_t right = hi > 0 ? hi - 1 : 0;
+  SeekRange(target, left, right);
+}
+
+void BlockCursor::SeekRange(std::string_view target, uint32_t left, uint32_t right) {
   // Binary search for the last restart point whose key is < target. Keys at restart points
   // share no prefix, so they are compared in place.
-  uint32_t left = 0;
-  uint32_t right = num_restarts_ - 1;
   while (left < right) {
     uint32_t mid = left + (right - left + 1) / 2;
     uint32_t shared, non_shared, value_length;
@@ -307,6 +320,16 @@ void BlockCursor::ScanBytewiseInternal(uint32_t index, std::string_view target) 
     return;
   }
   MarkInvalid();
+}
+
+void BlockCursor::SeekToRestart(uint32_t index) {
+  if (!status_.ok()) return;
+  if (index >= num_restarts_) {
+    MarkInvalid();
+    return;
+  }
+  SeekToRestartPoint(index);
+  ParseNextKey();
 }
 
 void BlockCursor::SeekToFirst() {

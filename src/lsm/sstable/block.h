@@ -71,9 +71,16 @@ class BlockCursor {
   std::string_view value() const { return value_; }
 
   void Seek(std::string_view target);
+  // Seek for a caller that already knows where the answer lies: every restart key before
+  // restart lo is < target and the key at restart hi (when hi < NumRestarts()) is >= target.
+  // Binary-searches only restarts [lo - 1, hi - 1]. Same result as Seek when that holds.
+  void SeekWithin(std::string_view target, uint32_t lo, uint32_t hi);
   // The restart block the current entry is in. In a block with a restart point at every
   // entry (an index block), that is the entry's position in the block.
   uint32_t restart_index() const { return restart_index_; }
+  // Positions on the first entry of restart block `index` (invalid when index >=
+  // NumRestarts()). In an index block, entry number `index`.
+  void SeekToRestart(uint32_t index);
   void SeekToFirst();
   void SeekToLast();
   void Next();
@@ -85,6 +92,9 @@ class BlockCursor {
   static constexpr size_t kInline = 64;
 
   uint32_t RestartPoint(uint32_t index) const;
+  // Seek's body: binary search for the last restart point in [left, right] whose key is <
+  // target (left when none), then the linear scan from it.
+  void SeekRange(std::string_view target, uint32_t left, uint32_t right);
   uint32_t NextEntryOffset() const {
     return static_cast<uint32_t>((value_.data() + value_.size()) - data_);
   }

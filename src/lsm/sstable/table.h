@@ -79,8 +79,10 @@ class Table {
   // Everything the table's properties block records.
   const TableProperties& Properties() const;
 
- private:
+  // The open table's state (table_rep.h): opaque outside src/lsm/sstable.
   struct Rep;
+
+ private:
   explicit Table(std::unique_ptr<Rep> rep);
   std::unique_ptr<Rep> rep_;
 };

@@ -60,6 +60,12 @@ class TwoLevelIterator final : public InternalIterator {
     SkipEmptyDataBlocksForward();
   }
 
+  // Passed to the open sub-iterator: a Seek often stays in it (a level's file covers a wide
+  // key range), and a hint for the wrong one costs only the loads it starts.
+  void Prefetch(std::string_view target) override {
+    if (data_iter_ != nullptr) data_iter_->Prefetch(target);
+  }
+
   void SeekToFirst() override {
     index_iter_->SeekToFirst();
     InitDataIterator();

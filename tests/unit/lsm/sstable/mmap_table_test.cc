@@ -207,7 +207,78 @@ TEST_F(MmapTableTest, CompressedBlocksAreCachedDecompressed) {
   EXPECT_EQ(reads, table->DataBlockReads());  // served from the cache
 }
 
+// Scans and seeks, like point lookups, use a mapped table's uncompressed blocks in place:
+// each block is read (and checksummed) once, and the block cache is never touched, whether or
+// not the read asks to fill it.
+TEST_F(MmapTableTest, IteratorsUseBlocksInPlaceWithoutTheCache) {
+  const int n = 4000;
+  const uint64_t size = WriteTable(1, n);
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(1, size, &table).ok());
+  const uint64_t blocks = table->Properties().num_data_blocks;
+  ASSERT_GT(blocks, 100u);
+  int count = 0;
+  {
+    auto it = table->NewIterator({});
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ASSERT_EQ(Key(1, count++), it->key());
+    ASSERT_TRUE(it->status().ok());
+  }
+  EXPECT_EQ(n, count);
+  EXPECT_EQ(blocks, table->DataBlockReads());
+  EXPECT_EQ(0u, block_cache_->TotalCharge());
+  TableReadOptions no_fill;
+  no_fill.fill_cache = false;
+  auto it = table->NewIterator(no_fill);
+  for (int i = n - 1; i >= 0; i -= 13) {
+    it->Seek(Key(1, i));
+    ASSERT_TRUE(it->Valid());
+    ASSERT_EQ(Value(1, i), it->value());
+  }
+  for (it->SeekToLast(), count = 0; it->Valid(); it->Prev()) count++;
+  EXPECT_EQ(n, count);
+  EXPECT_EQ(blocks, table->DataBlockReads());  // verified once: not read again
+  EXPECT_EQ(0u, block_cache_->TotalCharge());
+}
+
+// An iterator meeting a damaged block on its first read reports the checksum mismatch, as a
+// lookup does, and passes over the block.
+TEST_F(MmapTableTest, InPlaceIteratorVerifiesEachBlockOnItsFirstRead) {
+  const int n = 500;
+  const uint64_t size = WriteTable(6, n);
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(6, size, &table).ok());
+  FlipByte(Path(6), 40);  // inside the first data block
+  auto it = table->NewIterator({});
+  it->Seek(Key(6, 0));
+  ASSERT_TRUE(it->Valid());  // moved past the bad block
+  EXPECT_NE(Key(6, 0), it->key());
+  EXPECT_TRUE(it->status().IsCorruption()) << it->status().ToString();
+  EXPECT_NE(std::string::npos, it->status().ToString().find("checksum mismatch"));
+}
+
+// Compressed blocks cannot be viewed in place: iterators read them decompressed through the
+// cache, once.
+TEST_F(MmapTableTest, IteratorsCacheCompressedBlocksDecompressed) {
+  options_.compression = CompressionType::kLz4;
+  const int n = 2000;
+  const uint64_t size = WriteTable(5, n);
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(5, size, &table).ok());
+  ASSERT_EQ(table->Properties().num_compressed_blocks, table->Properties().num_data_blocks);
+  for (int round = 0; round < 2; round++) {
+    auto it = table->NewIterator({});
+    int count = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ASSERT_EQ(Value(5, count++), it->value());
+    EXPECT_EQ(n, count);
+    EXPECT_EQ(table->Properties().num_data_blocks, table->DataBlockReads());
+  }
+  EXPECT_GT(block_cache_->TotalCharge(), 0u);
+}
+
+// Blocks that go through the cache viewing the mapping (here under paranoid checks, which
+// keep every read on the cache path) cost the cache only their Block object and entry.
 TEST_F(MmapTableTest, ZeroCopyBlocksAreChargedTheirHeapCostAndErasedWithTheTable) {
+  options_.paranoid_checks = true;
   const int n = 4000;
   const uint64_t size = WriteTable(1, n);
   std::unique_ptr<Table> table;
