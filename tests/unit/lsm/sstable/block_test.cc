@@ -10,19 +10,14 @@
 
 #include "lsm/base/dbformat.h"
 #include "lsm/sstable/block_builder.h"
+#include "sstable_test_util.h"
 #include "testutil/test_util.h"
 #include "util/coding.h"
 
 namespace jadedb::lsm {
 namespace {
 
-std::unique_ptr<Block> MakeBlock(std::string_view bytes) {
-  BlockContents c;
-  c.owned.reset(new char[bytes.size()]);
-  if (!bytes.empty()) std::memcpy(c.owned.get(), bytes.data(), bytes.size());
-  c.data = std::string_view(c.owned.get(), bytes.size());
-  return std::make_unique<Block>(std::move(c));
-}
+using sst_test::MakeBlock;
 
 std::string BuildBlock(const std::map<std::string, std::string>& kvs, int restart_interval) {
   BlockBuilder b(restart_interval);

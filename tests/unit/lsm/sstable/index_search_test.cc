@@ -25,13 +25,7 @@
 namespace jadedb::lsm {
 namespace {
 
-std::unique_ptr<Block> MakeBlock(std::string_view bytes) {
-  BlockContents c;
-  c.owned.reset(new char[bytes.size()]);
-  if (!bytes.empty()) std::memcpy(c.owned.get(), bytes.data(), bytes.size());
-  c.data = std::string_view(c.owned.get(), bytes.size());
-  return std::make_unique<Block>(std::move(c));
-}
+using sst_test::MakeBlock;
 
 std::string IKey(std::string_view user, SequenceNumber seq, ValueType type = kTypeValue) {
   std::string k;

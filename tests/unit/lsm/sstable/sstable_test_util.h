@@ -9,10 +9,20 @@
 #include <string_view>
 
 #include "jadedb/env.h"
+#include "lsm/sstable/block.h"
 #include "lsm/sstable/table.h"
 #include "lsm/sstable/table_builder.h"
 
 namespace jadedb::lsm::sst_test {
+
+// A Block owning a copy of bytes.
+inline std::unique_ptr<Block> MakeBlock(std::string_view bytes) {
+  BlockContents c;
+  c.owned.reset(new char[bytes.size()]);
+  if (!bytes.empty()) std::memcpy(c.owned.get(), bytes.data(), bytes.size());
+  c.data = std::string_view(c.owned.get(), bytes.size());
+  return std::make_unique<Block>(std::move(c));
+}
 
 // A WritableFile appending to a string.
 class StringSink final : public WritableFile {
