@@ -213,35 +213,38 @@ Status Wal::ReadLog(Env* env, const std::string& dir, Lsn from,
   *last_segment = numbers.empty() ? 0 : numbers.back();
   segments->clear();
 
-  // First pass: headers (so whole segments before `from` can be skipped).
-  std::vector<std::string> contents(numbers.size());
-  std::vector<Lsn> firsts(numbers.size(), 0);
+  // First pass: headers (so whole segments before `from` can be skipped). A segment torn at
+  // creation is dropped: its header is synced before any record is appended, so one whose
+  // header is bad holds no record when it is the newest (the crash came while creating it) or
+  // is no longer than a header (the crash came then, and a later open started the next
+  // segment after it). Any other bad header is corruption.
+  std::vector<std::string> contents;
+  std::vector<Lsn> firsts;
+  std::vector<uint64_t> kept;  // the segment number of each entry of contents
   for (size_t i = 0; i < numbers.size(); i++) {
     const std::string path = dir + "/" + SegmentName(numbers[i]);
-    s = ReadFileToString(env, path, &contents[i]);
+    std::string c;
+    s = ReadFileToString(env, path, &c);
     if (!s.ok()) return s;
-    const std::string& c = contents[i];
     if (c.size() < kWalSegmentHeaderSize || DecodeFixed32(c.data()) != kWalMagic ||
         crc32c::Unmask(DecodeFixed32(c.data() + 28)) != crc32c::Value(c.data(), 28)) {
-      if (i + 1 == numbers.size()) {  // torn creation of the newest segment
-        contents.pop_back();
-        firsts.pop_back();
-        break;
-      }
+      if (i + 1 == numbers.size() || c.size() <= kWalSegmentHeaderSize) continue;
       return Status::Corruption("bad WAL segment header in " + path);
     }
     if (DecodeFixed32(c.data() + 4) != kWalVersion) {
       return Status::NotSupported("WAL format version in " + path);
     }
-    firsts[i] = DecodeFixed64(c.data() + 16);
-    (*segments)[numbers[i]] = firsts[i];
+    firsts.push_back(DecodeFixed64(c.data() + 16));
+    (*segments)[numbers[i]] = firsts.back();
+    kept.push_back(numbers[i]);
+    contents.push_back(std::move(c));
   }
 
   Lsn expected = 0;  // next LSN we must see (0 until the first record read)
   *end_lsn = from > 0 ? from - 1 : 0;
   for (size_t i = 0; i < contents.size(); i++) {
     if (i + 1 < contents.size() && firsts[i + 1] <= from) continue;  // all before `from`
-    const std::string path = dir + "/" + SegmentName(numbers[i]);
+    const std::string path = dir + "/" + SegmentName(kept[i]);
     if (expected != 0 && firsts[i] != expected) {
       return Status::Corruption("WAL gap: " + path + " starts at LSN " + std::to_string(firsts[i]) +
                                 ", expected " + std::to_string(expected));

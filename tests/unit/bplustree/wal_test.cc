@@ -108,6 +108,54 @@ TEST(WalTest, TornTailEndsTheLogAndANewSegmentContinuesIt) {
   EXPECT_EQ(got[1].ranges[0].after, "after");
 }
 
+// A crash while a segment was being created leaves it shorter than its header (no record can
+// be in it: records follow the synced header). The next open starts another segment after it,
+// so such a segment is no longer the newest; it must still be skipped, not reported as
+// corruption (crashtest_short found a DB that could not be reopened this way).
+TEST(WalTest, SegmentTornAtCreationIsSkippedWhenLaterSegmentsFollow) {
+  jadedb::test::TempDir dir;
+  Env* env = Env::Default();
+  std::unique_ptr<Wal> wal;
+  ASSERT_TRUE(Wal::Open(env, dir.path(), 1 << 20, 1, 1, {}, &wal).ok());
+  std::vector<WalRecord> recs = {PageRecord(1, 5, "one")};
+  ASSERT_TRUE(wal->Append(&recs).ok());
+  ASSERT_TRUE(wal->Sync().ok());
+  wal.reset();
+  for (const char* torn : {"", "JWAL-part"}) {
+    // Segment 2 (then 4) torn at creation; the open after it starts the next one.
+    uint64_t last_seg;
+    std::map<uint64_t, Lsn> segs;
+    Lsn end;
+    ASSERT_TRUE(Wal::ReadLog(
+                    env, dir.path(), 1, [](const WalRecord&) { return Status::OK(); }, &end,
+                    &last_seg, &segs)
+                    .ok());
+    ASSERT_TRUE(WriteStringToFile(env, torn, dir.Join(Wal::SegmentName(last_seg + 1)), false).ok());
+    ASSERT_TRUE(Wal::ReadLog(
+                    env, dir.path(), 1, [](const WalRecord&) { return Status::OK(); }, &end,
+                    &last_seg, &segs)
+                    .ok());
+    ASSERT_TRUE(Wal::Open(env, dir.path(), 1 << 20, last_seg + 1, end + 1, segs, &wal).ok());
+    recs = {PageRecord(end + 1, 6, "next")};
+    ASSERT_TRUE(wal->Append(&recs).ok());
+    ASSERT_TRUE(wal->Sync().ok());
+    wal.reset();
+  }
+  std::vector<WalRecord> got;
+  Lsn end;
+  Status s = ReadAll(env, dir.path(), 1, &got, &end);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(end, 3u);
+
+  // A bad header with bytes after it, before the newest segment, is still corruption.
+  ASSERT_TRUE(WriteStringToFile(env, std::string(kWalSegmentHeaderSize + 100, 'x'),
+                                dir.Join(Wal::SegmentName(2)), false)
+                  .ok());
+  s = ReadAll(env, dir.path(), 1, &got, &end);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+}
+
 TEST(WalTest, CorruptionInTheMiddleIsReported) {
   jadedb::test::TempDir dir;
   Env* env = Env::Default();
