@@ -54,15 +54,15 @@ Status TimedLoop(uint64_t n, Result* result, Op op) {
   result->ops = done;
   if (done > 0) {
     char cpu[48];
-    std::snprintf(cpu, sizeof(cpu), "fg-cpu %.2f us/op",
-                  static_cast<double>(ThreadCpuNanos() - cpu_start) / 1e3 / static_cast<double>(done));
+    std::snprintf(
+        cpu, sizeof(cpu), "fg-cpu %.2f us/op",
+        static_cast<double>(ThreadCpuNanos() - cpu_start) / 1e3 / static_cast<double>(done));
     AddNote(result, cpu);
   }
   result->p50_us = hist.Percentile(50) / 1000.0;
   result->p99_us = hist.Percentile(99) / 1000.0;
   return s;
 }
-
 
 struct WorkloadInfo {
   const char* name;

@@ -186,8 +186,9 @@ struct BPlusTreeOptions {
   // into the pool: no system call, no 16 KiB copy, no eviction. Other pool misses copy the page
   // from the map instead of calling pread. A page's checksum and structure are verified on its
   // first read and again after every write of it. Internal nodes, scans and writes keep using
-  // the pool, which stays the cache of record (a page in the pool is never read from the map). At most SetPosixMmapLimit (env.h) files of the process
-  // are mapped; Envs other than Env::Default() never map. Default on for 64-bit hosts.
+  // the pool, which stays the cache of record (a page in the pool is never read from the map).
+  // At most SetPosixMmapLimit (env.h) files of the process are mapped; Envs other than
+  // Env::Default() never map. Default on for 64-bit hosts.
   bool allow_mmap_reads = sizeof(void*) >= 8;
 };
 

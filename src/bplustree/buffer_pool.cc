@@ -232,8 +232,7 @@ void BufferPool::ReleaseWrite(Frame* f) {
   Unpin(f);
 }
 
-Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, OnMiss on_miss,
-                         Frame** out) {
+Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, OnMiss on_miss, Frame** out) {
   if (id < kFirstDataPageId) {
     return Status::InvalidArgument("page " + std::to_string(id) + " is a meta page");
   }
@@ -420,8 +419,7 @@ Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, OnMiss on_mi
   }
 }
 
-Status BufferPool::FetchReadGuard(PageId id, bool try_only, OnMiss on_miss,
-                                  PageReadGuard* guard) {
+Status BufferPool::FetchReadGuard(PageId id, bool try_only, OnMiss on_miss, PageReadGuard* guard) {
   guard->Release();
   Frame* f;
   Status s = Fetch(id, false, try_only, on_miss, &f);

@@ -53,8 +53,8 @@ Status PageFile::GetFile(uint64_t segment, RandomRWFile** file) const {
   if (!files_[segment]) {
     const std::string path = dir_ + "/" + SegmentName(segment);
     const bool created = !env_->FileExists(path);
-    Status s = map_reads_ ? env_->NewRandomRWFileMaybeMapped(
-                                path, pages_per_segment_ * page_size_, &files_[segment])
+    Status s = map_reads_ ? env_->NewRandomRWFileMaybeMapped(path, pages_per_segment_ * page_size_,
+                                                             &files_[segment])
                           : env_->NewRandomRWFile(path, &files_[segment]);
     if (!s.ok()) return s;
     if (files_[segment]->ReadMapping() != nullptr) AddSegmentMap(segment, files_[segment].get());

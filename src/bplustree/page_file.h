@@ -147,7 +147,7 @@ class PageFile {
   static constexpr size_t kFastSegments = 4096;
   mutable std::unique_ptr<std::atomic<RandomRWFile*>[]> fast_files_;
   const bool map_reads_;
-  mutable std::vector<std::unique_ptr<SegmentMap>> maps_;  // guarded by mu_, by segment
+  mutable std::vector<std::unique_ptr<SegmentMap>> maps_;          // guarded by mu_, by segment
   mutable std::unique_ptr<std::atomic<SegmentMap*>[]> fast_maps_;  // as fast_files_
   std::set<uint64_t> unsynced_;
   // A segment file was created since the last successful directory sync.

@@ -41,9 +41,8 @@ Status ValidateTreePage(PageId id, const char* page, size_t page_size) {
 
 Status Tree::Init() {
   const size_t page_size = page_size_;
-  pool_->SetPageValidator([page_size](PageId id, const char* page) {
-    return ValidateTreePage(id, page, page_size);
-  });
+  pool_->SetPageValidator(
+      [page_size](PageId id, const char* page) { return ValidateTreePage(id, page, page_size); });
   if (engine_->RootPageId() != kInvalidPageId) return Status::OK();
   MiniTxn mtr = engine_->Begin();
   PageWriteGuard g;
@@ -171,9 +170,8 @@ Status Tree::Get(std::string_view key, std::string* value) {
         ahi_->ReportHit();
         return ValueFromLeaf(pool_, n, pos, value);
       }
-    } else if (s.IsNotFound() &&
-               GetFromMappedLeaf(hinted, hinted_lsn, key, value, nullptr) ==
-                   MappedLeafResult::kFound) {
+    } else if (s.IsNotFound() && GetFromMappedLeaf(hinted, hinted_lsn, key, value, nullptr) ==
+                                     MappedLeafResult::kFound) {
       // Not in the pool, so current in the map: the same LSN means the same leaf version,
       // which holds the key. (Only a hit counts: the entry may be another key's that
       // shares the hash.)
@@ -231,8 +229,7 @@ MappedLeafResult Tree::GetFromMappedLeaf(PageId id, Lsn expect_lsn, std::string_
       // the pool's read, which reports it as Corruption naming the file and page.
       static const std::string kNoName;
       usable = VerifyPage(page.data, page_size_, id, kNoName, 0).ok() &&
-               ValidateTreePage(id, page.data, page_size_).ok() &&
-               file->EndMappedRead(id, page);
+               ValidateTreePage(id, page.data, page_size_).ok() && file->EndMappedRead(id, page);
       if (usable) {
         file->MarkMappedVerified(id, page);
         mapped_verifies_.fetch_add(1, std::memory_order_relaxed);

@@ -148,8 +148,7 @@ TEST(MappedLeafTest, OverflowedValueIsLeftToThePool) {
   ASSERT_TRUE(node.InsertCell(1, Node::EncodeCell(0, "small", "v")));
   std::string value;
   EXPECT_EQ(FindInMappedLeaf(page.data(), kSmallPage, "big", &value), MappedLeafResult::kUnsure);
-  EXPECT_EQ(FindInMappedLeaf(page.data(), kSmallPage, "small", &value),
-            MappedLeafResult::kFound);
+  EXPECT_EQ(FindInMappedLeaf(page.data(), kSmallPage, "small", &value), MappedLeafResult::kFound);
   EXPECT_EQ(value, "v");
 }
 
@@ -250,7 +249,8 @@ TEST_F(MappedReadDBTest, GetsOutsideThePoolComeFromTheMapAndSeeLaterWrites) {
   // Rewrite every third key: the leaves pass through the pool, are written back as it
   // evicts them, and the next mapped read of each verifies its new bytes.
   for (int i = 0; i < kKeys; i += 3) versions[i] = 1;
-  for (int i = 0; i < kKeys; i += 3) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), Value(i, 1)).ok());
+  for (int i = 0; i < kKeys; i += 3)
+    ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), Value(i, 1)).ok());
   ExpectAll(kKeys, versions);
   EXPECT_GT(Stat(db_.get(), "mapped.verifies"), verifies);
   Open(true);
