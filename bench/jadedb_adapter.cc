@@ -156,7 +156,8 @@ class JadeDbAdapter : public Adapter {
     return Status::OK();
   }
   std::string Shape() override {
-    if (engine_ != EngineType::kLsm || db_ == nullptr) return "";
+    if (db_ == nullptr) return "";
+    if (engine_ == EngineType::kBPlusTree) return BPlusTreeShape();
     std::string files;
     for (int level = 0; level < 7; level++) {
       std::string n;
@@ -174,6 +175,25 @@ class JadeDbAdapter : public Adapter {
                   NumberAfter(stats, "compaction read "), NumberAfter(stats, ", written "),
                   NumberAfter(stats, "stalls: "));
     return "files per level at start " + files + buf;
+  }
+
+  // Dirty pages when the workload starts, and how Gets have been served so far (cumulative
+  // since open): the map (clean pages, no latch), the latched descent, restarts.
+  std::string BPlusTreeShape() {
+    std::string stats;
+    db_->GetProperty("jadedb.stats", &stats);
+    char buf[256];
+    std::snprintf(buf, sizeof(buf),
+                  "dirty pages at start %.0f; so far: pool hits %.0f misses %.0f, mapped reads "
+                  "%.0f verifies %.0f fallbacks %.0f, restarts %.0f",
+                  NumberAfter(stats, "bplustree.buffer-pool.dirty-pages: "),
+                  NumberAfter(stats, "bplustree.buffer-pool.hits: "),
+                  NumberAfter(stats, "bplustree.buffer-pool.misses: "),
+                  NumberAfter(stats, "bplustree.mapped.reads: "),
+                  NumberAfter(stats, "bplustree.mapped.verifies: "),
+                  NumberAfter(stats, "bplustree.mapped.fallbacks: "),
+                  NumberAfter(stats, "bplustree.tree.restarts: "));
+    return buf;
   }
 
   std::string Settings() const override {

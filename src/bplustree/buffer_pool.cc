@@ -289,7 +289,6 @@ Status BufferPool::Fetch(PageId id, bool exclusive, bool try_latch, OnMiss on_mi
       continue;
     }
 
-    if (on_miss == OnMiss::kNotFound) return Status::NotFound("page not in the buffer pool");
     // Miss: find a frame.
     Frame* f = nullptr;
     while (f == nullptr) {
@@ -440,10 +439,6 @@ Status BufferPool::TryFetchRead(PageId id, PageReadGuard* guard) {
   return FetchReadGuard(id, /*try_only=*/true, OnMiss::kRead, guard);
 }
 
-Status BufferPool::TryFetchReadResident(PageId id, PageReadGuard* guard) {
-  return FetchReadGuard(id, /*try_only=*/true, OnMiss::kNotFound, guard);
-}
-
 namespace {
 Status FetchWriteImpl(BufferPool* pool, PageId id, MiniTxn* mtr, PageWriteGuard* guard,
                       uint32_t page_size, const std::function<Status(Frame**)>& fetch) {
@@ -550,6 +545,9 @@ void BufferPool::MarkDirty(Frame* f, Lsn first_lsn, Lsn /*page_lsn*/) {
   Partition& p = *impl_->parts[f->partition.load(std::memory_order_relaxed)];
   std::lock_guard<std::mutex> l(p.mu);
   f->modified_during_flush = true;
+  // Mapped reads of the page's old version in the file stop here (before the mini-txn lets go
+  // of the page's latch); FlushFrames clears the mark once the file has caught up.
+  page_file_->MarkPoolNewer(f->page_id);
   if (!f->dirty) {
     f->dirty = true;
     f->rec_lsn = first_lsn;

@@ -154,9 +154,6 @@ class BufferPool {
   // As FetchRead, but returns Busy instead of waiting when the latch is held exclusively
   // (optimistic descent). A miss still reads the page.
   Status TryFetchRead(PageId id, PageReadGuard* guard);
-  // As TryFetchRead for a resident page; NotFound, reading nothing and counting no miss, when
-  // the page is not in the pool (its newest version is then the one on disk).
-  Status TryFetchReadResident(PageId id, PageReadGuard* guard);
   // Pins page `id` under an exclusive latch for modification within mtr. Fetching a page
   // the same mtr already holds returns a guard on it without relatching.
   Status FetchWrite(PageId id, MiniTxn* mtr, PageWriteGuard* guard);
@@ -223,11 +220,10 @@ class BufferPool {
   friend class PageReadGuard;
   // What Fetch does when the page is not in the pool.
   enum class OnMiss {
-    kRead,      // read it from disk (and verify it)
-    kZero,      // a brand-new page: a zeroed frame, no read
-    kNotFound,  // nothing: return NotFound
+    kRead,  // read it from disk (and verify it)
+    kZero,  // a brand-new page: a zeroed frame, no read
   };
-  // FetchRead and TryFetchRead (try_only), TryFetchReadResident: fetch shared, fill *guard.
+  // FetchRead and TryFetchRead (try_only): fetch shared, fill *guard.
   Status FetchReadGuard(PageId id, bool try_only, OnMiss on_miss, PageReadGuard* guard);
   friend class MiniTxn;
   struct Partition;

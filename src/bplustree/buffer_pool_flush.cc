@@ -84,6 +84,9 @@ Status BufferPool::FlushFrames(const std::vector<Frame*>& frames) {
       p.dirty.insert({c.frame->rec_lsn, c.frame});
     } else {
       c.frame->dirty = false;
+      // The file now has the newest version (MarkDirty sets the mark under the same mutex,
+      // so a commit after the copy shows as modified_during_flush above).
+      page_file_->ClearPoolNewer(c.id);
     }
   }
   return Status::OK();

@@ -9,13 +9,19 @@
 // (SyncDir) by the next Sync, before any page in it counts as durable.
 //
 // Mapped reads: with map_reads, each segment file is also mapped read-only (when the Env
-// maps it, Env::NewRandomRWFileMaybeMapped), so a reader can search a page that is not in the
-// buffer pool where the OS page cache holds it, with no system call and no copy. Each page has
-// a sequence word that WritePage makes odd while it writes the page and even after (a
-// seqlock): a reader takes it before reading the map and checks it after, and throws away what
-// it read when a write began in between. A page's bytes are verified (checksum, structure) on
-// their first mapped read; the sequence at which they passed is kept, so a later write makes
-// the next reader verify again.
+// maps it, Env::NewRandomRWFileMaybeMapped), so a reader can search a page where the OS page
+// cache holds it, with no system call, no copy and no buffer-pool latch. Each page has a
+// sequence word (a seqlock) with two states that forbid mapped reads:
+//  - writing: WritePage makes the word odd while it writes the page and even after;
+//  - pool-newer (the top bit): the buffer pool holds a committed version the file does not
+//    have yet. The pool sets it when a mini-txn commits a change to the page (MarkPoolNewer,
+//    before the mini-txn lets go of its latches) and clears it when a flush wrote the page and
+//    nothing changed it since the flush copied it (ClearPoolNewer).
+// A reader takes the word before reading the map and checks it after, and throws away what it
+// read when the word changed: then the bytes it read were, at the moment of the second look,
+// the page's newest committed version, whole. A page's bytes are verified (checksum,
+// structure) on their first mapped read; the sequence at which they passed is kept, so a later
+// write makes the next reader verify again.
 //
 // Thread safety: all methods are thread-safe (segment files are opened under a mutex; reads
 // and writes of distinct pages proceed in parallel).
@@ -91,8 +97,8 @@ class PageFile {
     bool verified = false;       // these bytes passed verification at this sequence before
   };
   // Points *page at page id in its segment's map: false when there is none (no map for the
-  // segment, or its file has not been opened yet), the page lies beyond the file's end, or a
-  // write of the page is in progress.
+  // segment, or its file has not been opened yet), the page lies beyond the file's end, a
+  // write of the page is in progress, or the buffer pool holds a newer version.
   bool BeginMappedRead(PageId id, MappedPage* page) const;
   // True when no write of the page began since BeginMappedRead: then every byte read from the
   // view before this call was the page as one completed write left it.
@@ -100,6 +106,12 @@ class PageFile {
   // Records that the page's bytes passed verification at page.seq (after EndMappedRead
   // returned true), so readers at that sequence skip it.
   void MarkMappedVerified(PageId id, const MappedPage& page) const;
+  // The buffer pool's side (see "Mapped reads"): page id has a committed version newer than
+  // the file's (called under the partition mutex that guards the frame's dirty state), and,
+  // after a flush wrote the page and no commit changed it since the copy, it has none. No-ops
+  // without map_reads.
+  void MarkPoolNewer(PageId id) const;
+  void ClearPoolNewer(PageId id) const;
 
   // Finds the newest valid meta page. NotFound when the store has none (new directory);
   // Corruption when files exist but neither copy is valid.
@@ -110,24 +122,33 @@ class PageFile {
 
  private:
   Status GetFile(uint64_t segment, RandomRWFile** file) const;
-  // The read map of an opened segment and its pages' seqlock words (see "Mapped reads").
+  // A segment's read map and its pages' seqlock words (see "Mapped reads"). The words exist
+  // from the first time the pool marks one of the segment's pages, which may be before the
+  // segment file is opened (a page allocated at the end of the store); the map from when the
+  // file is opened.
   struct SegmentMap {
-    // A verified stamp no sequence word takes (words are even between writes).
+    // Sequence word bits: odd while WritePage writes the page; kPoolNewer while the pool holds
+    // a newer version. Writes count in the low bits and never reach kPoolNewer.
+    static constexpr uint64_t kWriting = 1;
+    static constexpr uint64_t kPoolNewer = uint64_t{1} << 63;
+    // A verified stamp no readable sequence word takes (those are even).
     static constexpr uint64_t kNeverVerified = 1;
     struct PageWord {
-      std::atomic<uint64_t> seq{0};  // odd while WritePage writes the page
+      std::atomic<uint64_t> seq{0};
       std::atomic<uint64_t> verified_at{kNeverVerified};
     };
-    SegmentMap(const char* b, uint64_t initial_size, uint64_t pages)
-        : base(b), size(initial_size), words(new PageWord[pages]) {}
+    explicit SegmentMap(uint64_t pages) : words(new PageWord[pages]) {}
 
-    const char* const base;
+    std::atomic<const char*> base{nullptr};  // null until the segment file is mapped
     // Bytes known to be in the file: reads stay below it (the map past the end raises SIGBUS).
-    std::atomic<uint64_t> size;
+    std::atomic<uint64_t> size{0};
     std::unique_ptr<PageWord[]> words;  // one per page of the segment
   };
-  // The map of an opened segment, or null.
+  // The segment's SegmentMap, or null when it has none yet (or without map_reads).
   SegmentMap* MapOf(uint64_t segment) const;
+  // The segment's SegmentMap, created (without a map) when absent; null without map_reads.
+  SegmentMap* MapOrCreate(uint64_t segment) const;
+  SegmentMap* MapOrCreateLocked(uint64_t segment) const;  // with mu_ held
   // Called by GetFile under mu_ when it opens a mapped segment file.
   void AddSegmentMap(uint64_t segment, RandomRWFile* file) const;
   // WritePage's side of the seqlock: make the page's word odd before the write, even after

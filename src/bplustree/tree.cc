@@ -13,6 +13,16 @@ namespace jadedb::bplustree {
 
 using namespace tree_internal;  // NOLINT(build/namespaces): this file's own helpers
 
+namespace {
+// Slots of the search-hint cache (192 bytes each): 16 per buffer-pool page, since mapped reads
+// serve a hot set larger than the pool (the OS page cache holds it); between 1 Ki and 64 Ki
+// slots, so at most 12 MiB (the default 128 MiB pool gets the 64 Ki).
+size_t HintCacheSlots(const BPlusTreeOptions& options, size_t page_size) {
+  const uint64_t pool_pages = options.buffer_pool_bytes / page_size;
+  return static_cast<size_t>(std::clamp<uint64_t>(16 * pool_pages, 1 << 10, 1 << 16));
+}
+}  // namespace
+
 Tree::Tree(StorageEngine* engine, AdaptiveHashIndex* ahi, Prefetcher* prefetcher)
     : engine_(engine),
       pool_(engine->buffer_pool()),
@@ -20,11 +30,13 @@ Tree::Tree(StorageEngine* engine, AdaptiveHashIndex* ahi, Prefetcher* prefetcher
       prefetcher_(prefetcher),
       page_size_(engine->page_size()),
       payload_size_(PayloadSize(engine->page_size())),
-      mapped_reads_enabled_(engine->options().allow_mmap_reads) {}
+      mapped_reads_enabled_(engine->options().allow_mmap_reads) {
+  if (mapped_reads_enabled_) {
+    hint_cache_ = std::make_unique<NodeHintCache>(HintCacheSlots(engine->options(), page_size_));
+  }
+}
 
-namespace {
-// The structure check of a tree page read from disk (after its checksum passed): from then on
-// node code may trust slot offsets and cell lengths.
+namespace tree_internal {
 Status ValidateTreePage(PageId id, const char* page, size_t page_size) {
   const PageType type = PageView(page, page_size).type();
   if (type != PageType::kLeaf && type != PageType::kInternal) return Status::OK();
@@ -37,7 +49,7 @@ Status ValidateTreePage(PageId id, const char* page, size_t page_size) {
   }
   return s;
 }
-}  // namespace
+}  // namespace tree_internal
 
 Status Tree::Init() {
   const size_t page_size = page_size_;
@@ -81,9 +93,7 @@ Status Tree::CoupleRead(PageReadGuard* parent, PageId child, PageReadGuard* out)
   return s.ok() ? Status::Busy("restart") : s;
 }
 
-Status Tree::DescendRead(std::string_view target, int mode, PageReadGuard* leaf,
-                         PageId* unresident_leaf) {
-  if (unresident_leaf != nullptr) *unresident_leaf = kInvalidPageId;
+Status Tree::DescendRead(std::string_view target, int mode, PageReadGuard* leaf) {
   KeyLoader loader = ReadLoader();
   while (true) {
     PageReadGuard g;
@@ -122,17 +132,7 @@ Status Tree::DescendRead(std::string_view target, int mode, PageReadGuard* leaf,
       }
       if (!s.ok()) return s;
       PageReadGuard c;
-      if (unresident_leaf != nullptr && v.level() == 1) {
-        s = pool_->TryFetchReadResident(n.child(idx), &c);
-        if (s.IsNotFound()) {
-          *unresident_leaf = n.child(idx);
-          *leaf = std::move(g);
-          return Status::OK();
-        }
-        if (s.IsBusy()) s = CoupleRead(&g, n.child(idx), &c);
-      } else {
-        s = CoupleRead(&g, n.child(idx), &c);
-      }
+      s = CoupleRead(&g, n.child(idx), &c);
       if (s.IsBusy()) {
         restart = true;
       } else if (!s.ok()) {
@@ -158,53 +158,49 @@ Status Tree::Get(std::string_view key, std::string* value) {
   Lsn hinted_lsn;
   const uint64_t key_hash = ahi_ != nullptr ? AdaptiveHashIndex::HashKey(key) : 0;
   if (ahi_ != nullptr && ahi_->Lookup(key_hash, &hinted, &hinted_lsn)) {
-    // Use the entry only if the leaf is unchanged since it was recorded and holds the key.
-    // With mapped reads a leaf outside the pool is searched in the map, at the recorded LSN.
+    // Use the entry only if the leaf is unchanged since it was recorded and holds the key:
+    // in the map when the file has the leaf's newest version, else in the pool.
+    const MappedLeafResult r = mapped_reads_enabled_
+                                   ? SearchHintedMappedLeaf(hinted, hinted_lsn, key, value)
+                                   : MappedLeafResult::kUnsure;
+    if (r == MappedLeafResult::kFound) {
+      ahi_->ReportHit();
+      return Status::OK();
+    }
     PageReadGuard g;
-    s = mapped_reads_enabled_ ? pool_->TryFetchReadResident(hinted, &g)
-                              : pool_->FetchRead(hinted, &g);
-    if (s.ok() && g.view().type() == PageType::kLeaf && g.view().lsn() == hinted_lsn) {
+    if (r == MappedLeafResult::kUnsure && pool_->FetchRead(hinted, &g).ok() &&
+        g.view().type() == PageType::kLeaf && g.view().lsn() == hinted_lsn) {
       Node n = NodeOf(g.data(), page_size_);
       int pos = n.LowerBound(key, ReadLoader(), &found, &s);
       if (s.ok() && found) {
         ahi_->ReportHit();
         return ValueFromLeaf(pool_, n, pos, value);
       }
-    } else if (s.IsNotFound() && GetFromMappedLeaf(hinted, hinted_lsn, key, value, nullptr) ==
-                                     MappedLeafResult::kFound) {
-      // Not in the pool, so current in the map: the same LSN means the same leaf version,
-      // which holds the key. (Only a hit counts: the entry may be another key's that
-      // shares the hash.)
-      ahi_->ReportHit();
-      return Status::OK();
     }
     // Stale: the descent below re-records the key's current leaf, or drops the entry when the
     // key is gone.
   }
   PageReadGuard g;
-  while (true) {
-    PageId unresident = kInvalidPageId;
-    s = DescendRead(key, 0, &g, mapped_reads_enabled_ ? &unresident : nullptr);
-    if (!s.ok()) return s;
-    if (unresident == kInvalidPageId) break;
-    // g latches the leaf's parent.
+  if (mapped_reads_enabled_) {
+    PageId leaf = kInvalidPageId;
     Lsn leaf_lsn = kInvalidLsn;
-    switch (GetFromMappedLeaf(unresident, kInvalidLsn, key, value, &leaf_lsn)) {
-      case MappedLeafResult::kFound:
-        if (ahi_ != nullptr) ahi_->Record(key_hash, unresident, leaf_lsn);
+    switch (DescendMapped(key, value, &g, &leaf, &leaf_lsn)) {
+      case MappedDescent::kFound:
+        if (ahi_ != nullptr) ahi_->Record(key_hash, leaf, leaf_lsn);
         return Status::OK();
-      case MappedLeafResult::kNotFound:
+      case MappedDescent::kNotFound:
         if (ahi_ != nullptr) ahi_->Invalidate(key_hash);
         return Status::NotFound("");
-      case MappedLeafResult::kUnsure:
+      case MappedDescent::kLatchedLeaf:
+        break;
+      case MappedDescent::kFallBack:
+        mapped_fallbacks_.fetch_add(1, std::memory_order_relaxed);
         break;
     }
-    PageReadGuard leaf;
-    s = CoupleRead(&g, unresident, &leaf);
-    if (s.IsBusy()) continue;  // CoupleRead let go of the parent: descend again
+  }
+  if (!g.valid()) {
+    s = DescendRead(key, 0, &g);
     if (!s.ok()) return s;
-    g = std::move(leaf);
-    break;
   }
   Node n = NodeOf(g.data(), page_size_);
   int pos = n.LowerBound(key, ReadLoader(), &found, &s);
@@ -215,37 +211,6 @@ Status Tree::Get(std::string_view key, std::string* value) {
   }
   if (ahi_ != nullptr) ahi_->Record(key_hash, g.id(), g.view().lsn());
   return ValueFromLeaf(pool_, n, pos, value);
-}
-
-MappedLeafResult Tree::GetFromMappedLeaf(PageId id, Lsn expect_lsn, std::string_view key,
-                                         std::string* value, Lsn* page_lsn) {
-  PageFile* file = engine_->page_file();
-  PageFile::MappedPage page;
-  MappedLeafResult r = MappedLeafResult::kUnsure;
-  if (file->BeginMappedRead(id, &page)) {
-    bool usable = page.verified;
-    if (!usable) {
-      // The pool's rule for pages from disk: checksum, then structure. A failure is left to
-      // the pool's read, which reports it as Corruption naming the file and page.
-      static const std::string kNoName;
-      usable = VerifyPage(page.data, page_size_, id, kNoName, 0).ok() &&
-               ValidateTreePage(id, page.data, page_size_).ok() && file->EndMappedRead(id, page);
-      if (usable) {
-        file->MarkMappedVerified(id, page);
-        mapped_verifies_.fetch_add(1, std::memory_order_relaxed);
-      }
-    }
-    const Lsn lsn = usable ? PageView(page.data, page_size_).lsn() : kInvalidLsn;
-    if (usable && (expect_lsn == kInvalidLsn || lsn == expect_lsn)) {
-      r = FindInMappedLeaf(page.data, page_size_, key, value);
-      if (page_lsn != nullptr) *page_lsn = lsn;
-      // A write of the page overlapped the search: its answer may come from torn bytes.
-      if (!file->EndMappedRead(id, page)) r = MappedLeafResult::kUnsure;
-    }
-  }
-  (r == MappedLeafResult::kUnsure ? mapped_fallbacks_ : mapped_reads_)
-      .fetch_add(1, std::memory_order_relaxed);
-  return r;
 }
 
 Status Tree::CopyLeaf(const PageReadGuard& g, LeafSnapshot* leaf, Prefetcher::ScanState* scan) {

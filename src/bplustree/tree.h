@@ -11,6 +11,11 @@
 //    busy it lets go of everything, waits for the child alone, and restarts. So readers
 //    cannot deadlock with writers, whose mini-txns keep modified pages latched until commit.
 //    Readers on different leaves never block each other; there is no lock on the read path.
+//  - With mapped reads (BPlusTreeOptions::allow_mmap_reads), Get takes no latch at all on a
+//    page whose newest version is in its segment file: it reads the page in the file's read
+//    map and checks the page's sequence word afterwards (optimistic lock coupling, with the
+//    word in PageFile as the version), and latches in the pool only pages the pool holds
+//    newer versions of (see DescendMapped in tree_mapped_get.cc).
 //  - Writers are serialized among themselves by the caller (BPlusTreeDB's write mutex: one
 //    mini-txn at a time, so a WriteBatch is one atomic mini-txn). Each operation first
 //    descends optimistically (shared latches on internal nodes, exclusive on the leaf) and
@@ -24,6 +29,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,10 +37,12 @@
 #include <vector>
 
 #include "bplustree/buffer_pool.h"
-#include "bplustree/mapped_leaf.h"
+#include "bplustree/mapped_node.h"
 #include "bplustree/mini_txn.h"
 #include "bplustree/node.h"
+#include "bplustree/node_hints.h"
 #include "bplustree/page.h"
+#include "bplustree/page_file.h"
 #include "bplustree/prefetcher.h"
 #include "bplustree/storage_engine.h"
 #include "jadedb/status.h"
@@ -174,11 +182,20 @@ class Tree {
   uint64_t leaf_borrows() const { return leaf_borrows_.load(std::memory_order_relaxed); }
   uint64_t internal_borrows() const { return internal_borrows_.load(std::memory_order_relaxed); }
   uint64_t restarts() const { return restarts_.load(std::memory_order_relaxed); }
-  // Gets answered from a leaf's read map (BPlusTreeOptions::allow_mmap_reads), leaves
-  // verified there, and mapped reads that fell back to the buffer pool.
+  // With mapped reads (BPlusTreeOptions::allow_mmap_reads): Gets answered from a leaf in the
+  // read map, pages verified there, and Gets whose mapped descent gave up for the latched
+  // one (restarts of mapped descents count in restarts()).
   uint64_t mapped_reads() const { return mapped_reads_.load(std::memory_order_relaxed); }
   uint64_t mapped_verifies() const { return mapped_verifies_.load(std::memory_order_relaxed); }
   uint64_t mapped_fallbacks() const { return mapped_fallbacks_.load(std::memory_order_relaxed); }
+
+  // Tests: called by Get's mapped descent at each hop from a node read in the map, after the
+  // node's word was checked and before the child is read (the window in which a writer can
+  // split or merge the child). It may write to the tree (the descent holds no latch there).
+  // Set before Gets run.
+  void SetMappedHopHookForTest(std::function<void(PageId parent, PageId child)> hook) {
+    mapped_hop_hook_ = std::move(hook);
+  }
 
  private:
   struct PathEntry;
@@ -186,18 +203,32 @@ class Tree {
 
   // Descends with shared latches to the leaf for target; leaves *leaf latched.
   // mode: 0 = leaf for target, 1 = leaf for the last key < target (prev), 2 = leftmost,
-  // 3 = rightmost. With unresident_leaf, a leaf that is not in the buffer pool is not read:
-  // *leaf is then its parent, still latched, and *unresident_leaf its id (else
-  // kInvalidPageId).
-  Status DescendRead(std::string_view target, int mode, PageReadGuard* leaf,
-                     PageId* unresident_leaf = nullptr);
-  // Get's lookup of key in leaf `id` through its read map, for a leaf that is not in the
-  // buffer pool (so the map holds its current version). Either the caller holds the parent's
-  // shared latch (the leaf can be neither split, merged nor freed; expect_lsn is
-  // kInvalidLsn), or the leaf comes from the adaptive hash index and counts only when its
-  // LSN is expect_lsn. *page_lsn (when not null) gets the LSN of the version searched.
-  MappedLeafResult GetFromMappedLeaf(PageId id, Lsn expect_lsn, std::string_view key,
-                                     std::string* value, Lsn* page_lsn);
+  // 3 = rightmost.
+  Status DescendRead(std::string_view target, int mode, PageReadGuard* leaf);
+
+  // Get's descent with mapped reads (tree_mapped_get.cc): pages whose newest version is in
+  // the file are searched in the read map without latches and validated by their sequence
+  // words; the others are latched in the pool. kFound (*value set) and kNotFound answer from
+  // a mapped leaf (*leaf_id, *leaf_lsn: the version searched); kLatchedLeaf leaves key's leaf
+  // latched in *leaf; kFallBack: use DescendRead (an overflowed key or value, a page that
+  // failed verification, an I/O error, or too many restarts under writes).
+  enum class MappedDescent { kFound, kNotFound, kLatchedLeaf, kFallBack };
+  MappedDescent DescendMapped(std::string_view key, std::string* value, PageReadGuard* leaf,
+                              PageId* leaf_id, Lsn* leaf_lsn);
+  // Completes a mapped read of page id begun by PageFile::BeginMappedRead: true when its bytes
+  // passed verification (checksum, structure) at this sequence, now or before.
+  bool VerifyMapped(PageId id, PageFile::MappedPage* page);
+  // The cached hints of mapped page id at page.seq (null when none), into *hints.
+  const NodeHints* FindHints(PageId id, const PageFile::MappedPage& page, NodeHints* hints);
+  // After a search of mapped page id without hints: computes and caches them (the page's
+  // word still unchanged).
+  void AddHints(PageId id, const PageFile::MappedPage& page);
+  // The adaptive hash index's hint: key in leaf `id` as of LSN expect_lsn, searched in the
+  // map. kFound; kNotFound when the hint is stale (the file's newest version has another LSN,
+  // or lacks the key); kUnsure when the map cannot tell (the pool holds a newer version, a
+  // write is in progress, or the value is overflowed).
+  MappedLeafResult SearchHintedMappedLeaf(PageId id, Lsn expect_lsn, std::string_view key,
+                                          std::string* value);
   // Shared-latches child while holding parent without waiting; on Busy releases parent,
   // waits for child, releases and returns Busy (the caller restarts).
   Status CoupleRead(PageReadGuard* parent, PageId child, PageReadGuard* out);
@@ -242,6 +273,9 @@ class Tree {
   const size_t page_size_;
   const size_t payload_size_;
   const bool mapped_reads_enabled_;
+  // Search hints of mapped pages (null without mapped reads); see node_hints.h.
+  std::unique_ptr<NodeHintCache> hint_cache_;
+  std::function<void(PageId, PageId)> mapped_hop_hook_;
   std::atomic<uint64_t> splits_{0}, merges_{0}, leaf_borrows_{0}, internal_borrows_{0},
       restarts_{0}, mapped_reads_{0}, mapped_verifies_{0}, mapped_fallbacks_{0};
 };

@@ -28,6 +28,10 @@ inline Node NodeOf(const PageWriteGuard& g) {
 
 inline std::string PageName(PageId id) { return "page " + std::to_string(id); }
 
+// The structure check of a tree page read from disk or the map (after its checksum passed):
+// from then on node code may trust slot offsets and cell lengths. OK for other page types.
+Status ValidateTreePage(PageId id, const char* page, size_t page_size);
+
 // Splits an encoded cell into its parts.
 inline void ParseCell(std::string_view cell, uint8_t* flags, std::string_view* key,
                       std::string_view* value) {

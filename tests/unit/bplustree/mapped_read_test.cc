@@ -10,10 +10,11 @@
 #include <vector>
 
 #include "bplustree/bplustree_db.h"
-#include "bplustree/mapped_leaf.h"
+#include "bplustree/mapped_node.h"
 #include "bplustree/node.h"
 #include "bplustree/page.h"
 #include "bplustree/page_file.h"
+#include "bplustree/tree.h"
 #include "jadedb/env.h"
 #include "testutil/test_util.h"
 #include "util/random.h"
@@ -92,6 +93,47 @@ TEST(PageFileMappedTest, PoolReadsCopyFromTheMapAndVerifyEveryNewVersion) {
   Status s = f.ReadPage(5, buf.data(), &m);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_TRUE(f.ReadPage(6, buf.data(), &m).IsNotFound());  // never written
+}
+
+TEST(PageFileMappedTest, PoolNewerMarkStopsMappedReadsUntilAWriteClearsIt) {
+  test::TempDir dir;
+  PageFile f(Env::Default(), dir.path(), kSmallPage, kSmallPage * 4, /*map_reads=*/true);
+  std::string v1 = MakePage(5, 'a');
+  ASSERT_TRUE(f.WritePage(5, v1.data()).ok());
+  PageFile::MappedPage m;
+  ASSERT_TRUE(f.BeginMappedRead(5, &m));
+
+  // A commit in the pool voids a read in progress and refuses new ones.
+  f.MarkPoolNewer(5);
+  EXPECT_FALSE(f.EndMappedRead(5, m));
+  EXPECT_FALSE(f.BeginMappedRead(5, &m));
+  f.MarkPoolNewer(5);  // again (another commit before any flush): still refused
+  EXPECT_FALSE(f.BeginMappedRead(5, &m));
+  // The flush writes the new version, then clears the mark: readable, and not yet verified.
+  std::string v2 = MakePage(5, 'b');
+  ASSERT_TRUE(f.WritePage(5, v2.data()).ok());
+  EXPECT_FALSE(f.BeginMappedRead(5, &m));
+  f.ClearPoolNewer(5);
+  ASSERT_TRUE(f.BeginMappedRead(5, &m));
+  EXPECT_EQ(std::string(m.data, kSmallPage), v2);
+  EXPECT_FALSE(m.verified);
+  EXPECT_TRUE(f.EndMappedRead(5, m));
+  // Neighbours are not affected.
+  f.MarkPoolNewer(4);
+  EXPECT_TRUE(f.EndMappedRead(5, m));
+
+  // A page marked before its segment file is opened (allocated at the end of the store) stays
+  // unreadable in the map once the file appears, until it is cleared.
+  f.MarkPoolNewer(9);
+  std::string p9 = MakePage(9, 'c'), p10 = MakePage(10, 'd');
+  ASSERT_TRUE(f.WritePage(10, p10.data()).ok());  // opens segment 2; page 9 is a hole
+  EXPECT_FALSE(f.BeginMappedRead(9, &m));
+  ASSERT_TRUE(f.BeginMappedRead(10, &m));
+  ASSERT_TRUE(f.WritePage(9, p9.data()).ok());
+  EXPECT_FALSE(f.BeginMappedRead(9, &m));
+  f.ClearPoolNewer(9);
+  ASSERT_TRUE(f.BeginMappedRead(9, &m));
+  EXPECT_EQ(std::string(m.data, kSmallPage), p9);
 }
 
 TEST(PageFileMappedTest, NoMapWithoutTheOption) {
@@ -197,12 +239,13 @@ std::string Value(int i, int version) {
 
 class MappedReadDBTest : public testing::Test {
  protected:
-  void Open(bool mapped) {
+  void Open(bool mapped, uint32_t page_size = 16384) {
     db_.reset();
     Options o;
     o.engine = EngineType::kBPlusTree;
     o.create_if_missing = true;
-    o.bplustree.buffer_pool_size = 64 * 16384;  // the minimum: most leaves stay outside
+    o.bplustree.page_size = page_size;
+    o.bplustree.buffer_pool_size = 64 * page_size;  // the minimum: most pages stay outside
     o.bplustree.allow_mmap_reads = mapped;
     Status s = OpenBPlusTreeDB(o, dir_.path(), &db_);
     ASSERT_TRUE(s.ok()) << s.ToString();
@@ -344,6 +387,147 @@ TEST_F(MappedReadDBTest, ConcurrentWritersAndMappedReaders) {
   for (size_t t = 2; t < threads.size(); t++) threads[t].join();
   EXPECT_EQ(bad.load(), 0);
   EXPECT_GT(Stat(db_.get(), "mapped.reads"), 0u);
+}
+
+// Every page is read through the map once the pool has written it: internal nodes too, so a
+// clean tree is descended with no buffer-pool access at all.
+TEST_F(MappedReadDBTest, CleanTreeIsDescendedWithoutThePool) {
+  Open(true, 4096);
+  Fill(kKeys, 0);
+  Open(true, 4096);  // every page clean on disk
+  std::vector<int> versions(kKeys, 0);
+  ExpectAll(kKeys, versions);
+  // The stats text is taken before its tree-height line fetches the root: one pool lookup
+  // per call, after the counters were read.
+  auto pool_lookups = [&] {
+    std::string stats;
+    EXPECT_TRUE(db_->GetProperty("jadedb.stats", &stats));
+    uint64_t n = 0;
+    for (const char* name : {"bplustree.buffer-pool.hits: ", "bplustree.buffer-pool.misses: "}) {
+      const size_t at = stats.find(name);
+      EXPECT_NE(at, std::string::npos) << name;
+      if (at != std::string::npos) n += std::stoull(stats.substr(at + std::strlen(name)));
+    }
+    return n;
+  };
+  const uint64_t lookups = pool_lookups();
+  ExpectAll(kKeys, versions);
+  // The second pass found every page in the map: the pool saw no lookup but the stats call's.
+  EXPECT_EQ(pool_lookups(), lookups + 1);
+  EXPECT_EQ(Stat(db_.get(), "mapped.fallbacks"), 0u);
+  // A change is read from the pool until it is flushed, then from the map again.
+  ASSERT_TRUE(db_->Put(WriteOptions(), Key(7), Value(7, 1)).ok());
+  versions[7] = 1;
+  ExpectAll(kKeys, versions);
+  ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+  ExpectAll(kKeys, versions);
+}
+
+// The window optimistic descent has to close: a writer splits the leaf after the reader read
+// the leaf's id in its parent (in the map) and before it reads the leaf, moving the key out.
+// The reader must see that the parent changed (its word) and restart, whether the split leaf
+// is then read in the pool (still dirty) or in the map (written back at once).
+TEST_F(MappedReadDBTest, SplitBetweenParentAndLeafIsSeenAndRestarts) {
+  for (bool flush_in_window : {false, true}) {
+    SCOPED_TRACE(flush_in_window ? "split leaf written back" : "split leaf dirty in the pool");
+    Open(true, 4096);
+    for (int i = 0; i < 3000; i += 2) ASSERT_TRUE(db_->Put(WriteOptions(), Key(i), "s").ok());
+    Open(true, 4096);  // every page clean in the map
+    auto* db = static_cast<BPlusTreeDB*>(db_.get());
+    const size_t height = db->tree()->Height();
+    ASSERT_GE(height, 2u);
+    const int target = flush_in_window ? 2500 : 1000;  // a part of the tree not split before
+    int hop = 0;
+    bool fired = false;
+    db->tree()->SetMappedHopHookForTest([&](PageId, PageId) {
+      // Only at the hop from the leaf's parent, once.
+      if (fired || static_cast<size_t>(++hop) != height - 1) return;
+      fired = true;
+      // Keys just below the target, with large values: the target's leaf splits, and the
+      // target goes to the new right page.
+      for (int j = 0; j < 40; j++) {
+        char suffix[8];
+        std::snprintf(suffix, sizeof(suffix), "-%02d", j);
+        ASSERT_TRUE(db_->Put(WriteOptions(), Key(target - 1) + suffix, std::string(200, 'x')).ok());
+      }
+      if (flush_in_window) {
+        ASSERT_TRUE(db_->Flush(FlushOptions()).ok());
+      }
+    });
+    const uint64_t restarts = Stat(db_.get(), "tree.restarts");
+    hop = 0;
+    std::string v;
+    Status s = db_->Get(ReadOptions(), Key(target), &v);
+    ASSERT_TRUE(fired);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(v, "s");
+    EXPECT_GT(Stat(db_.get(), "tree.restarts"), restarts);
+    db->tree()->SetMappedHopHookForTest(nullptr);
+  }
+}
+
+// Linearizability under structure changes: a key whose insert was acknowledged is found by
+// every Get that starts after, and a deleted one never comes back, while writers split and
+// merge leaves and internal nodes (4 KiB pages: a deeper tree) and the small pool writes back
+// and evicts the pages readers are descending in the map.
+TEST_F(MappedReadDBTest, ReadersSeeEveryAcknowledgedInsertAndDeleteDuringSplitsAndMerges) {
+  Open(true, 4096);
+  constexpr int kStable = 8000;  // even keys, never changed
+  for (int i = 0; i < kStable; i++) ASSERT_TRUE(db_->Put(WriteOptions(), Key(2 * i), "s").ok());
+  Open(true, 4096);
+  // The writer inserts odd keys in order, publishing how far it got, then deletes them in
+  // order, publishing each delete before it starts (deleting) and after it returns (deleted).
+  std::atomic<int> inserted{-1}, deleting{-1}, deleted{-1};
+  std::atomic<bool> stop{false};
+  std::atomic<int> bad{0};
+  std::thread writer([&] {
+    for (int i = 0; i < kStable; i++) {
+      if (!db_->Put(WriteOptions(), Key(2 * i + 1), Value(i, 0)).ok()) bad++;
+      inserted.store(i, std::memory_order_release);
+    }
+    for (int i = 0; i < kStable; i++) {
+      deleting.store(i, std::memory_order_release);
+      if (!db_->Delete(WriteOptions(), Key(2 * i + 1)).ok()) bad++;
+      deleted.store(i, std::memory_order_release);
+    }
+  });
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; r++) {
+    readers.emplace_back([&, r] {
+      Random rnd(1234 + r);
+      while (!stop.load(std::memory_order_relaxed)) {
+        const int i = static_cast<int>(rnd.Uniform(kStable));
+        const int ins = inserted.load(std::memory_order_acquire);
+        const int del = deleted.load(std::memory_order_acquire);
+        std::string v;
+        Status s = db_->Get(ReadOptions(), Key(2 * i), &v);
+        if (!s.ok() || v != "s") {
+          ADD_FAILURE() << "stable key " << 2 * i << ": " << s.ToString();
+          bad++;
+        }
+        s = db_->Get(ReadOptions(), Key(2 * i + 1), &v);
+        if (i <= del) {
+          if (!s.IsNotFound()) {  // deleted before this Get began
+            ADD_FAILURE() << "deleted key " << 2 * i + 1 << ": " << s.ToString();
+            bad++;
+          }
+        } else if (i <= ins) {
+          // Inserted before this Get began; its delete may have started since.
+          if (!(s.ok() && v == Value(i, 0)) && !(s.IsNotFound() && deleting.load() >= i)) {
+            ADD_FAILURE() << "inserted key " << 2 * i + 1 << ": " << s.ToString();
+            bad++;
+          }
+        }
+      }
+    });
+  }
+  writer.join();
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_GT(Stat(db_.get(), "mapped.reads"), 0u);
+  std::string report;
+  EXPECT_TRUE(db_->VerifyChecksums(&report).ok()) << report;
 }
 
 }  // namespace
