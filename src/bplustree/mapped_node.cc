@@ -28,6 +28,18 @@ const char* MappedNode(const char* page, size_t page_size, PageType type, uint8_
   return node;
 }
 
+// Starts loading the cells of slots [lo, hi) when the range is short (hints narrowed it): the
+// binary search then finds them arriving together instead of missing on one per probe.
+inline void PrefetchCells(const char* node, size_t size, size_t lo, size_t hi) {
+  constexpr size_t kMaxPrefetchedCells = 16;
+  if (hi - lo > kMaxPrefetchedCells) return;
+  const char* slots = node + Node::kHeaderSize;
+  for (size_t i = lo; i < hi; i++) {
+    const uint16_t off = DecodeFixed16(slots + 2 * i);
+    if (off < size) __builtin_prefetch(node + off);
+  }
+}
+
 }  // namespace
 
 MappedLeafResult FindInMappedLeaf(const char* page, size_t page_size, std::string_view key,
@@ -39,7 +51,10 @@ MappedLeafResult FindInMappedLeaf(const char* page, size_t page_size, std::strin
   const char* slots = node + Node::kHeaderSize;
   // The first key >= key lies in [lo, hi]; a key at hi (when hints set it) is > key.
   size_t lo = 0, hi = count;
-  if (hints != nullptr && hints->count == count && hints->base == 0) hints->Range(key, &lo, &hi);
+  if (hints != nullptr && hints->count == count && hints->base == 0) {
+    hints->Range(key, &lo, &hi);
+    PrefetchCells(node, size, lo, hi);
+  }
   bool last_equal = false;
   std::string_view found_value;
   uint8_t found_flags = 0;
@@ -78,7 +93,10 @@ bool FindChildInMapped(const char* page, size_t page_size, std::string_view key,
   // Child i covers [key(i), key(i + 1)) and key(0) stands for minus infinity: find the first
   // separator > key among 1..count-1; the child before it holds key.
   size_t lo = 1, hi = count;
-  if (hints != nullptr && hints->count == count && hints->base == 1) hints->Range(key, &lo, &hi);
+  if (hints != nullptr && hints->count == count && hints->base == 1) {
+    hints->Range(key, &lo, &hi);
+    PrefetchCells(node, size, lo, hi);
+  }
   while (lo < hi) {
     const size_t mid = lo + (hi - lo) / 2;
     std::string_view k, v;
