@@ -181,14 +181,15 @@ struct BPlusTreeOptions {
   bool adaptive_hash_index = true;
   // Sequential leaf access is detected and the next leaves are read in the background.
   bool read_ahead = true;
-  // Point lookups (Get) read a leaf that is not in the buffer pool straight from a read-only
-  // memory map of its data file, served by the OS page cache as in LMDB, instead of loading it
-  // into the pool: no system call, no 16 KiB copy, no eviction. Other pool misses copy the page
-  // from the map instead of calling pread. A page's checksum and structure are verified on its
-  // first read and again after every write of it. Internal nodes, scans and writes keep using
-  // the pool, which stays the cache of record (a page in the pool is never read from the map).
-  // At most SetPosixMmapLimit (env.h) files of the process are mapped; Envs other than
-  // Env::Default() never map. Default on for 64-bit hosts.
+  // Point lookups (Get) descend the tree through a read-only memory map of the data files,
+  // served by the OS page cache as in LMDB: every page whose newest version is on disk is read
+  // in place with no latch, pin, system call or copy, and checked against a per-page version
+  // word afterwards; only pages the buffer pool holds newer (dirty) versions of are read in
+  // the pool. Other pool misses copy the page from the map instead of calling pread. A page's
+  // checksum and structure are verified on its first read and again after every write of it.
+  // Adds a cache of search hints (up to 12 MiB, 16 slots of 192 bytes per pool page). Scans
+  // and writes keep using the pool. At most SetPosixMmapLimit (env.h) files of the process are
+  // mapped; Envs other than Env::Default() never map. Default on for 64-bit hosts.
   bool allow_mmap_reads = sizeof(void*) >= 8;
 };
 

@@ -51,8 +51,9 @@ struct BPlusTreeOptions {
   uint64_t flusher_interval_ms = 1000;
   // Background read-ahead threads serving BufferPool::Prefetch (0 = Prefetch is a no-op).
   uint32_t prefetch_threads = 1;
-  // Map the data files read-only so Tree::Get can search a leaf that is not in the pool in
-  // place (PageFile "Mapped reads"; jadedb::BPlusTreeOptions::allow_mmap_reads).
+  // Map the data files read-only so Tree::Get can descend through pages whose newest version
+  // is on disk without latches (PageFile "Mapped reads", tree_mapped_get.cc;
+  // jadedb::BPlusTreeOptions::allow_mmap_reads).
   bool allow_mmap_reads = false;
 };
 
