@@ -84,7 +84,7 @@ MappedLeafResult FindInMappedLeaf(const char* page, size_t page_size, std::strin
 }
 
 bool FindChildInMapped(const char* page, size_t page_size, std::string_view key, uint64_t* child,
-                       uint16_t* level, const NodeHints* hints) {
+                       const NodeHints* hints) {
   size_t count;
   const char* node = MappedNode(page, page_size, PageType::kInternal, Node::kInternalKind, &count);
   if (node == nullptr || count == 0) return false;
@@ -115,7 +115,6 @@ bool FindChildInMapped(const char* page, size_t page_size, std::string_view key,
     return false;
   }
   *child = DecodeFixed64(v.data());
-  *level = PageView(page, page_size).level();
   return true;
 }
 

@@ -62,10 +62,10 @@ enum class MappedLeafResult {
 MappedLeafResult FindInMappedLeaf(const char* page, size_t page_size, std::string_view key,
                                   std::string* value, const NodeHints* hints = nullptr);
 
-// The child of internal page `page` whose range holds key: true and *child, *level (the
-// page's level), or false when not decided here (not an internal page, an overflowed
+// The child of internal page `page` whose range holds key: true and *child, or false when not
+// decided here (not an internal page, an overflowed
 // separator, or bytes out of bounds).
 bool FindChildInMapped(const char* page, size_t page_size, std::string_view key, uint64_t* child,
-                       uint16_t* level, const NodeHints* hints = nullptr);
+                       const NodeHints* hints = nullptr);
 
 }  // namespace jadedb::bplustree

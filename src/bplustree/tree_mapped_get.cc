@@ -89,8 +89,7 @@ Tree::MappedDescent Tree::DescendMapped(std::string_view key, std::string* value
           *leaf_lsn = lsn;
           return r == MappedLeafResult::kFound ? MappedDescent::kFound : MappedDescent::kNotFound;
         }
-        uint16_t level;
-        const bool decided = FindChildInMapped(m.data, page_size_, key, &child, &level, h);
+        const bool decided = FindChildInMapped(m.data, page_size_, key, &child, h);
         if (!file->EndMappedRead(id, m)) {  // step 2
           restart = true;
           continue;

@@ -117,9 +117,8 @@ TEST(NodeHintsTest, SearchesWithHintsMatchSearchesWithout) {
         ASSERT_EQ(with, without);
       } else {
         uint64_t c1 = 0, c2 = 0;
-        uint16_t l1, l2;
-        ASSERT_TRUE(FindChildInMapped(page.data(), kPage, t, &c1, &l1, &hints));
-        ASSERT_TRUE(FindChildInMapped(page.data(), kPage, t, &c2, &l2));
+        ASSERT_TRUE(FindChildInMapped(page.data(), kPage, t, &c1, &hints));
+        ASSERT_TRUE(FindChildInMapped(page.data(), kPage, t, &c2));
         ASSERT_EQ(c1, c2);
       }
     }
