@@ -566,6 +566,12 @@ Lsn BufferPool::MinRecoveryLsn() const {
       if (min == kInvalidLsn || lsn < min) min = lsn;
     }
   }
+  // After the partitions: a page marked clean by a flush we did not see as dirty was noted
+  // here before it was marked.
+  std::lock_guard<std::mutex> l(impl_->unsynced_mu);
+  for (const auto& [round, lsn] : impl_->unsynced) {
+    if (lsn != kInvalidLsn && (min == kInvalidLsn || lsn < min)) min = lsn;
+  }
   return min;
 }
 
@@ -581,6 +587,7 @@ std::vector<std::pair<PageId, Lsn>> BufferPool::DirtyPageTable() const {
 BufferPoolStats BufferPool::GetStats() const {
   BufferPoolStats st;
   st.flushes = impl_->flushes;
+  st.in_place_syncs = impl_->in_place_syncs;
   st.prefetches = impl_->prefetches;
   st.capacity_pages = impl_->frames.size();
   st.borrows = impl_->borrows;

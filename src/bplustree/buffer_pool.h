@@ -120,7 +120,10 @@ struct BufferPoolStats {
   uint64_t hits = 0;
   uint64_t misses = 0;
   uint64_t evictions = 0;
-  uint64_t flushes = 0;     // pages written in place
+  uint64_t flushes = 0;  // pages written in place
+  // fsyncs of the data files that made in-place writes durable (one per trip around the
+  // double-write ring, and one per checkpoint)
+  uint64_t in_place_syncs = 0;
   uint64_t prefetches = 0;  // pages read by Prefetch
   uint64_t capacity_pages = 0;
   uint64_t resident_pages = 0;
@@ -171,11 +174,16 @@ class BufferPool {
 
   // Writes every dirty page (WAL rule + double-write) and syncs the data files.
   Status FlushAll();
-  // Writes dirty pages whose recovery LSN is < up_to (UINT64_MAX: all), at most max_pages,
-  // and syncs the data files.
+  // Writes dirty pages whose recovery LSN is < up_to (UINT64_MAX: all), at most max_pages.
+  // The writes are durable after SyncInPlace (a checkpoint calls it before its meta page).
   Status FlushDirty(Lsn up_to, size_t max_pages);
-  // The smallest recovery LSN (first LSN of the oldest unflushed change) among dirty pages,
-  // or kInvalidLsn when none is dirty. Used by checkpoints.
+  // Syncs the data files: every page written in place so far is durable afterwards. Page
+  // writes are not synced one batch at a time; the double-write ring needs a sync only once
+  // per trip around it (double_write.h), and checkpoints call this.
+  Status SyncInPlace();
+  // The smallest recovery LSN (first LSN of the oldest change not durable in place) among
+  // dirty pages and pages written in place but not yet synced, or kInvalidLsn when there is
+  // none. Used by checkpoints.
   Lsn MinRecoveryLsn() const;
   // Page id -> recovery LSN of every dirty page (the dirty page table of a checkpoint).
   std::vector<std::pair<PageId, Lsn>> DirtyPageTable() const;
@@ -232,6 +240,16 @@ class BufferPool {
   Status Fetch(PageId id, bool exclusive, bool try_latch, OnMiss on_miss, Frame** out);
   Status FillWriteGuard(PageId id, MiniTxn* mtr, PageWriteGuard* guard);
   Status FlushFrames(const std::vector<Frame*>& frames);
+  // SyncInPlace with flush_mu held (the fsync too).
+  Status SyncInPlaceLocked();
+  // With flush_mu held: records a successful sync (s OK) of the first `rounds` write rounds
+  // and `batches` double-write batches, or fails the pool.
+  Status FinishInPlaceSync(const Status& s, uint64_t rounds, uint64_t batches);
+  // With flush_mu held: a round of pages whose oldest change is min_rec_lsn is about to be
+  // written in place without a sync (MinRecoveryLsn counts them until a sync covers it).
+  void NoteUnsyncedRound(Lsn min_rec_lsn);
+  // With flush_mu held: records the first flush failure (and tells the handler); returns it.
+  Status FailFlush(const Status& s);
   // Wakes the flusher to clean the LRU tails (no-op without a flusher thread).
   void RequestLruFlush();
   // Writes up to a double-write batch of unpinned dirty pages from the LRU tail of each

@@ -18,6 +18,7 @@ Status BufferPool::FlushFrames(const std::vector<Frame*>& frames) {
     Frame* frame;
     PageId id;
     Lsn lsn;
+    Lsn rec_lsn;
     size_t offset;
   };
   std::vector<Copy> copies;
@@ -31,16 +32,20 @@ Status BufferPool::FlushFrames(const std::vector<Frame*>& frames) {
     if (!f->latch.try_lock_shared()) continue;
     bool dirty;
     PageId id;
+    Lsn rec_lsn = kInvalidLsn;
     {
       Partition& p = *impl_->parts[f->partition.load(std::memory_order_relaxed)];
       std::lock_guard<std::mutex> l(p.mu);
       dirty = f->dirty && f->mapped;
       id = f->page_id;
-      if (dirty) f->modified_during_flush = false;
+      if (dirty) {
+        f->modified_during_flush = false;
+        rec_lsn = f->rec_lsn;
+      }
     }
     if (dirty) {
       const Lsn lsn = PageView(f->data, page_size_).lsn();
-      copies.push_back({f, id, lsn, buf.size()});
+      copies.push_back({f, id, lsn, rec_lsn, buf.size()});
       buf.append(f->data, page_size_);
       max_lsn = std::max(max_lsn, lsn);
     }
@@ -54,24 +59,31 @@ Status BufferPool::FlushFrames(const std::vector<Frame*>& frames) {
   for (size_t i = 0; s.ok() && i < copies.size(); i += kDoubleWriteBatchPages) {
     const size_t end = std::min(copies.size(), i + kDoubleWriteBatchPages);
     if (double_write_ != nullptr) {
+      // Reusing a slot needs its batch durable in place: one sync per trip around the ring.
+      if (double_write_->NextSlotNeedsInPlaceSync()) s = SyncInPlaceLocked();
       std::vector<std::pair<PageId, const char*>> batch;
       for (size_t j = i; j < end; j++)
         batch.emplace_back(copies[j].id, buf.data() + copies[j].offset);
-      s = double_write_->WriteBatch(batch);
+      if (s.ok()) s = double_write_->WriteBatch(batch);
+    }
+    // These writes are not synced here (see SyncInPlace): until they are, the oldest change
+    // they carry still bounds the redo start of a checkpoint. Noted before any page is marked
+    // clean, so MinRecoveryLsn counts each page in the dirty lists or here.
+    if (s.ok()) {
+      Lsn min_rec_lsn = kInvalidLsn;
+      for (size_t j = i; j < end; j++) {
+        if (min_rec_lsn == kInvalidLsn || copies[j].rec_lsn < min_rec_lsn) {
+          min_rec_lsn = copies[j].rec_lsn;
+        }
+      }
+      NoteUnsyncedRound(min_rec_lsn);
     }
     for (size_t j = i; s.ok() && j < end; j++) {
       if (impl_->before_write_hook) impl_->before_write_hook(copies[j].id, copies[j].lsn);
       s = page_file_->WritePage(copies[j].id, buf.data() + copies[j].offset);
     }
-    // Synced before the next batch reuses the double-write file.
-    if (s.ok()) s = page_file_->Sync();
   }
-  if (!s.ok()) {
-    impl_->flush_error = s;
-    impl_->flush_failed.store(true, std::memory_order_relaxed);
-    if (impl_->flush_error_handler) impl_->flush_error_handler(s);
-    return s;
-  }
+  if (!s.ok()) return FailFlush(s);
   impl_->flushes += copies.size();
   for (Copy& c : copies) {
     Partition& p = *impl_->parts[c.frame->partition.load(std::memory_order_relaxed)];
@@ -92,6 +104,54 @@ Status BufferPool::FlushFrames(const std::vector<Frame*>& frames) {
   return Status::OK();
 }
 
+Status BufferPool::FailFlush(const Status& s) {
+  if (impl_->flush_error.ok()) {
+    impl_->flush_error = s;
+    impl_->flush_failed.store(true, std::memory_order_relaxed);
+    if (impl_->flush_error_handler) impl_->flush_error_handler(s);
+  }
+  return impl_->flush_error;
+}
+
+void BufferPool::NoteUnsyncedRound(Lsn min_rec_lsn) {
+  std::lock_guard<std::mutex> l(impl_->unsynced_mu);
+  impl_->unsynced.emplace_back(++impl_->write_rounds, min_rec_lsn);
+}
+
+Status BufferPool::SyncInPlaceLocked() {
+  if (!impl_->flush_error.ok()) return impl_->flush_error;
+  const uint64_t batches = double_write_ != nullptr ? double_write_->batches() : 0;
+  return FinishInPlaceSync(page_file_->Sync(), impl_->write_rounds, batches);
+}
+
+Status BufferPool::SyncInPlace() {
+  uint64_t rounds, batches;
+  {
+    std::lock_guard<std::mutex> fl(impl_->flush_mu);
+    if (!impl_->flush_error.ok()) return impl_->flush_error;
+    // Rounds are written under flush_mu: every write of these is complete.
+    rounds = impl_->write_rounds;
+    batches = double_write_ != nullptr ? double_write_->batches() : 0;
+  }
+  // Without flush_mu: flushes go on while the data files sync (the device takes the ring's
+  // sequential writes and these random ones at once). PageFile::Sync returns only when every
+  // page written before the call is durable.
+  Status s = page_file_->Sync();
+  std::lock_guard<std::mutex> fl(impl_->flush_mu);
+  return FinishInPlaceSync(s, rounds, batches);
+}
+
+Status BufferPool::FinishInPlaceSync(const Status& s, uint64_t rounds, uint64_t batches) {
+  if (!s.ok()) return FailFlush(s);
+  impl_->in_place_syncs++;
+  if (double_write_ != nullptr) double_write_->InPlaceSyncedThrough(batches);
+  std::lock_guard<std::mutex> l(impl_->unsynced_mu);
+  while (!impl_->unsynced.empty() && impl_->unsynced.front().first <= rounds) {
+    impl_->unsynced.pop_front();
+  }
+  return Status::OK();
+}
+
 Status BufferPool::FlushDirty(Lsn up_to, size_t max_pages) {
   // Snapshot the candidates, then pin and flush them a chunk at a time so a big flush never
   // pins more than a chunk of the pool.
@@ -103,7 +163,7 @@ Status BufferPool::FlushDirty(Lsn up_to, size_t max_pages) {
       todo.emplace_back(f, f->page_id);
     }
   }
-  constexpr size_t kChunk = 64;
+  constexpr size_t kChunk = kDoubleWriteBatchPages;
   for (size_t i = 0; i < todo.size(); i += kChunk) {
     std::vector<Frame*> chunk;
     for (size_t j = i; j < std::min(todo.size(), i + kChunk); j++) {
@@ -127,7 +187,10 @@ Status BufferPool::FlushDirty(Lsn up_to, size_t max_pages) {
   return Status::OK();
 }
 
-Status BufferPool::FlushAll() { return FlushDirty(UINT64_MAX, SIZE_MAX); }
+Status BufferPool::FlushAll() {
+  Status s = FlushDirty(UINT64_MAX, SIZE_MAX);
+  return s.ok() ? SyncInPlace() : s;
+}
 
 void BufferPool::RequestLruFlush() {
   // Only the first request until the flusher takes it notifies (a miss is a hot path).
@@ -137,28 +200,36 @@ void BufferPool::RequestLruFlush() {
 }
 
 Status BufferPool::FlushLruTails() {
+  // The tails of all partitions go out in full double-write batches: a batch costs one
+  // sequential write and fsync of doublewrite.jdb whatever its size.
+  std::vector<Frame*> batch;
+  auto flush = [&] {
+    Status s = FlushFrames(batch);
+    for (Frame* f : batch) Unpin(f);
+    batch.clear();
+    return s;
+  };
   for (auto& part : impl_->parts) {
-    std::vector<Frame*> batch;
     {
       std::lock_guard<std::mutex> l(part->mu);
-      size_t scanned = 0;
+      size_t scanned = 0, taken = 0;
       for (FrameList* list : {&part->old, &part->young}) {
-        for (Frame* c = list->tail;
-             c && scanned < kLruFlushScan && batch.size() < kDoubleWriteBatchPages;
+        for (Frame* c = list->tail; c && scanned < kLruFlushScan && taken < kLruFlushPerPartition;
              c = c->prev, scanned++) {
           if (c->dirty && c->pins.load(std::memory_order_relaxed) == 0) {
             c->pins.fetch_add(1, std::memory_order_relaxed);
             batch.push_back(c);
+            taken++;
           }
         }
       }
     }
-    if (batch.empty()) continue;
-    Status s = FlushFrames(batch);
-    for (Frame* f : batch) Unpin(f);
-    if (!s.ok()) return s;
+    if (batch.size() >= kDoubleWriteBatchPages) {
+      Status s = flush();
+      if (!s.ok()) return s;
+    }
   }
-  return Status::OK();
+  return batch.empty() ? Status::OK() : flush();
 }
 
 void BufferPool::StartBackground() {
@@ -168,6 +239,7 @@ void BufferPool::StartBackground() {
     impl_->flusher = std::thread([this] {
       const auto interval = std::chrono::milliseconds(options_.flusher_interval_ms);
       auto next_periodic = std::chrono::steady_clock::now() + interval;
+      bool lru_since_periodic = false;
       std::unique_lock<std::mutex> l(impl_->bg_mu);
       while (!impl_->stop) {
         impl_->flush_cv.wait_until(l, next_periodic, [&] {
@@ -184,7 +256,13 @@ void BufferPool::StartBackground() {
         // stay dirty.
         Status s;
         if (lru) s = FlushLruTails();
-        if (s.ok() && periodic) FlushDirty(UINT64_MAX, 1024);
+        lru_since_periodic |= lru;
+        // The oldest dirty pages, while evictions do not write pages anyway: under a load
+        // that evicts, the LRU flushing writes every page before it leaves, and this pass
+        // would only write pages that are changed again meanwhile (checkpoints still move
+        // the oldest ones out).
+        if (s.ok() && periodic && !lru_since_periodic) FlushDirty(UINT64_MAX, 1024);
+        if (periodic) lru_since_periodic = false;
         l.lock();
       }
     });

@@ -271,6 +271,15 @@ struct BufferPool::Impl {
   // "succeeds" proves nothing, and the engine is read-only from then on anyway.
   Status flush_error;
   std::atomic<bool> flush_failed{false};  // flush_error is set (read by the flusher thread)
+  // Pages written in place and not yet synced, one entry per write round (a double-write
+  // batch, or a flush without double-write): the round's number and the smallest recovery
+  // LSN among its pages. Appended under flush_mu before those pages are marked clean, and
+  // read by MinRecoveryLsn after the partitions, so a page is always counted in one or the
+  // other; a data-file sync drops the rounds it covered. unsynced_mu is a leaf lock.
+  std::mutex unsynced_mu;
+  std::deque<std::pair<uint64_t, Lsn>> unsynced;  // guarded by unsynced_mu
+  uint64_t write_rounds = 0;                      // guarded by flush_mu
+  std::atomic<uint64_t> in_place_syncs{0};
   std::function<void(PageId, Lsn)> before_write_hook;
   std::function<void(const Status&)> flush_error_handler;
 
@@ -300,8 +309,12 @@ inline constexpr size_t kMinOverflowFrames = 64;
 // the flusher to clean the tails (InnoDB's LRU flush by the page cleaner), so that later
 // misses find clean victims and do not write pages (and wait for three fsyncs) themselves.
 inline constexpr size_t kLruFlushTrigger = 16;
-// How deep into a partition's LRU tail the flusher looks for dirty pages.
-inline constexpr size_t kLruFlushScan = 256;
+// How deep into a partition's LRU tail the flusher looks for dirty pages, and how many it
+// takes from one partition per pass. Deeper cleans pages that are likely to be changed again
+// before their eviction (each random insert that hits a cleaned leaf costs a second write);
+// shallower leaves misses without a clean victim, and they then write pages themselves.
+inline constexpr size_t kLruFlushScan = 128;
+inline constexpr size_t kLruFlushPerPartition = 64;
 // Below this many pages a partition does not keep the old/young ratio (InnoDB's
 // BUF_LRU_OLD_MIN_LEN): a nearly empty pool has nothing to protect.
 inline constexpr size_t kLruOldMinLen = 16;

@@ -15,13 +15,21 @@ Checkpointer::Checkpointer(StorageEngine* engine, uint64_t interval_ms, uint64_t
 
 Checkpointer::~Checkpointer() { Stop(); }
 
-Status Checkpointer::Run() {
+Status Checkpointer::Run(bool flush_all) {
   std::lock_guard<std::mutex> run(run_mu_);
   Wal* wal = engine_->wal();
   BufferPool* pool = engine_->buffer_pool();
-  // Flush what was dirty when we started; writers keep going meanwhile (fuzzy).
-  const Lsn start = wal->last_lsn();
-  Status s = pool->FlushDirty(start + 1, SIZE_MAX);
+  // Flush what was dirty when we started (or before the previous checkpoint); writers keep
+  // going meanwhile (fuzzy).
+  Lsn flush_below = wal->last_lsn() + 1;
+  if (!flush_all) {
+    std::lock_guard<std::mutex> l(mu_);
+    flush_below = last_lsn_;
+  }
+  Status s = pool->FlushDirty(flush_below, SIZE_MAX);
+  // Durable before the meta page moves the redo start past their changes (page writes are
+  // not synced one batch at a time).
+  if (s.ok()) s = pool->SyncInPlace();
   if (!s.ok()) return s;
 
   WalRecord rec;
@@ -96,7 +104,7 @@ void Checkpointer::Loop() {
     // could only fail again or, after a failed fsync, pretend success.
     if (!engine_->background_error().ok()) continue;
     l.unlock();
-    Run();  // a failure is retried next time; the log keeps everything meanwhile
+    Run(/*flush_all=*/false);  // a failure is retried next time; the log keeps everything
     l.lock();
   }
 }

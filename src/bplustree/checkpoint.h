@@ -1,5 +1,6 @@
 // Checkpointer: fuzzy checkpoints for the B+tree store. A checkpoint flushes the pages that
-// were dirty when it started (writers keep running), logs a kCheckpoint record holding the
+// were dirty when it started (writers keep running; a background checkpoint flushes only the
+// pages dirty since before the previous checkpoint), logs a kCheckpoint record holding the
 // dirty page table and the committed meta state (taken atomically with the record's LSN),
 // makes it durable, writes the meta page with the checkpoint LSN and the redo start (the
 // oldest recovery LSN of a still-dirty page), and deletes WAL segments older than the redo
@@ -26,7 +27,13 @@ class Checkpointer {
   Checkpointer(StorageEngine* engine, uint64_t interval_ms, uint64_t wal_bytes);
   ~Checkpointer();
 
-  Status Run();
+  // flush_all: flush every page dirty at the start (Close, DB::Flush, open). Otherwise only
+  // pages whose oldest change is older than the previous checkpoint: the redo start still
+  // moves past that checkpoint, while pages that change all the time (under a write load,
+  // most of the pool) are left to the LRU flushing that evicts them anyway instead of being
+  // written once more per checkpoint. Recovery then replays at most about two checkpoint
+  // intervals of log.
+  Status Run(bool flush_all = true);
   void Start();
   void Stop();
   uint64_t checkpoints() const;

@@ -124,6 +124,7 @@ Status PageFile::WritePage(PageId id, const char* buf) {
 }
 
 Status PageFile::Sync() {
+  std::lock_guard<std::mutex> serial(sync_mu_);
   std::set<uint64_t> segs;
   bool sync_dir;
   {

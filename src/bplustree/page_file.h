@@ -87,7 +87,8 @@ class PageFile {
   Status ReadPageRaw(PageId id, char* buf, bool* exists) const;
   // Writes a sealed page (SealPage) in place. Not durable until Sync.
   Status WritePage(PageId id, const char* buf);
-  // Syncs every segment file written since the last Sync.
+  // Syncs every segment file written since the last Sync. Returns only once every page
+  // written before the call is durable, also when another Sync is already syncing it.
   Status Sync();
 
   // A view of a page in a segment's read map, taken by BeginMappedRead.
@@ -170,7 +171,10 @@ class PageFile {
   const bool map_reads_;
   mutable std::vector<std::unique_ptr<SegmentMap>> maps_;          // guarded by mu_, by segment
   mutable std::unique_ptr<std::atomic<SegmentMap*>[]> fast_maps_;  // as fast_files_
-  std::set<uint64_t> unsynced_;
+  std::set<uint64_t> unsynced_;                                    // guarded by mu_
+  // Held through a whole Sync: a second Sync must not return (finding nothing left to sync)
+  // while the first is still syncing the segments it took.
+  std::mutex sync_mu_;
   // A segment file was created since the last successful directory sync.
   mutable bool dir_unsynced_ = false;  // guarded by mu_ (set by GetFile, which is const)
 };

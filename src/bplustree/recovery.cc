@@ -58,6 +58,7 @@ class PageCache {
       }
       if (s.ok()) s = file_->Sync();
       if (!s.ok()) return s;
+      if (dw != nullptr) dw->InPlaceSynced();
     }
     return Status::OK();
   }

@@ -54,6 +54,44 @@ TEST(BufferPoolTest, PinEvictDirtyFlushAndReload) {
   EXPECT_EQ(ReadSlot(e.get(), ids[5], 0), 1005u);
 }
 
+// Page writes are not synced one flush at a time: a page written in place but not yet synced
+// is clean in the pool, yet its changes are not durable, so it must keep bounding the redo
+// start that a checkpoint records until a sync covers it.
+TEST(BufferPoolTest, PagesWrittenButNotSyncedStillBoundTheRedoStart) {
+  for (bool double_write : {true, false}) {
+    SCOPED_TRACE(double_write ? "double-write" : "no double-write");
+    jadedb::test::TempDir dir;
+    BPlusTreeOptions o = SmallOptions();
+    o.double_write = double_write;
+    std::unique_ptr<StorageEngine> e;
+    ASSERT_TRUE(StorageEngine::Open(o, dir.path(), &e).ok());
+    BufferPool* pool = e->buffer_pool();
+    std::vector<PageId> ids = AllocatePages(e.get(), 4);
+    ASSERT_TRUE(pool->FlushAll().ok());
+    ASSERT_EQ(pool->MinRecoveryLsn(), kInvalidLsn);
+    const uint64_t syncs = pool->GetStats().in_place_syncs;
+
+    ASSERT_TRUE(WriteSlot(e.get(), ids[1], 0, 7, false).ok());
+    const Lsn rec_lsn = pool->MinRecoveryLsn();
+    ASSERT_NE(rec_lsn, kInvalidLsn);
+    ASSERT_TRUE(WriteSlot(e.get(), ids[2], 0, 8, false).ok());
+    ASSERT_TRUE(pool->FlushDirty(UINT64_MAX, SIZE_MAX).ok());
+    EXPECT_EQ(pool->GetStats().dirty_pages, 0u);
+    EXPECT_EQ(pool->GetStats().in_place_syncs, syncs);  // written, not synced
+    EXPECT_EQ(pool->MinRecoveryLsn(), rec_lsn);
+
+    // Dirty again after the write: the older unsynced change still counts.
+    ASSERT_TRUE(WriteSlot(e.get(), ids[1], 1, 9, false).ok());
+    EXPECT_EQ(pool->MinRecoveryLsn(), rec_lsn);
+
+    ASSERT_TRUE(pool->SyncInPlace().ok());
+    EXPECT_EQ(pool->GetStats().in_place_syncs, syncs + 1);
+    EXPECT_GT(pool->MinRecoveryLsn(), rec_lsn);  // only ids[1]'s new change is left
+    ASSERT_TRUE(pool->FlushAll().ok());
+    EXPECT_EQ(pool->MinRecoveryLsn(), kInvalidLsn);
+  }
+}
+
 TEST(BufferPoolTest, MidpointLruResistsAScan) {
   jadedb::test::TempDir dir;
   BPlusTreeOptions o = SmallOptions();

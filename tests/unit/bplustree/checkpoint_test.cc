@@ -42,6 +42,42 @@ TEST(CheckpointTest, CheckpointDeletesOldWalSegmentsAndMovesRedoStart) {
   }
 }
 
+// A background checkpoint writes only pages dirty since before the previous checkpoint (the
+// redo start still passes it); a full one (Close, DB::Flush) writes every dirty page.
+TEST(CheckpointTest, BackgroundCheckpointFlushesOnlyPagesOlderThanThePreviousOne) {
+  jadedb::test::TempDir dir;
+  BPlusTreeOptions o = SmallOptions();
+  std::unique_ptr<StorageEngine> e;
+  ASSERT_TRUE(StorageEngine::Open(o, dir.path(), &e).ok());
+  std::vector<PageId> ids = test::AllocatePages(e.get(), 3);
+  ASSERT_TRUE(e->Checkpoint().ok());
+  BufferPool* pool = e->buffer_pool();
+  ASSERT_EQ(pool->GetStats().dirty_pages, 0u);
+
+  ASSERT_TRUE(test::WriteSlot(e.get(), ids[0], 0, 1, false).ok());
+  Checkpointer* c = e->checkpointer();
+  ASSERT_TRUE(c->Run(/*flush_all=*/false).ok());
+  EXPECT_EQ(pool->GetStats().dirty_pages, 1u);  // changed after the previous checkpoint
+  const Lsn first = c->last_checkpoint_lsn();
+
+  ASSERT_TRUE(test::WriteSlot(e.get(), ids[1], 0, 2, false).ok());
+  const uint64_t flushes = pool->GetStats().flushes;
+  ASSERT_TRUE(c->Run(/*flush_all=*/false).ok());
+  EXPECT_EQ(pool->GetStats().flushes, flushes + 1);  // ids[0] only
+  EXPECT_EQ(pool->GetStats().dirty_pages, 1u);
+  EXPECT_GT(pool->MinRecoveryLsn(), first);  // ids[1]'s change: after the first checkpoint
+  MetaPage meta;
+  ASSERT_TRUE(PageFile::ReadMeta(Env::Default(), dir.path(), &meta).ok());
+  EXPECT_GT(meta.redo_start, first);
+
+  ASSERT_TRUE(c->Run().ok());
+  EXPECT_EQ(pool->GetStats().dirty_pages, 0u);
+  e.reset();
+  ASSERT_TRUE(StorageEngine::Open(o, dir.path(), &e).ok());
+  EXPECT_EQ(test::ReadSlot(e.get(), ids[0], 0), 1u);
+  EXPECT_EQ(test::ReadSlot(e.get(), ids[1], 0), 2u);
+}
+
 TEST(CheckpointTest, FuzzyCheckpointWhileWritersRun) {
   jadedb::test::TempDir dir;
   BPlusTreeOptions o = SmallOptions();

@@ -5,11 +5,40 @@
 #include "bplustree/page_file.h"
 #include "storage_test_util.h"
 #include "testutil/test_util.h"
+#include "util/coding.h"
+#include "util/crc32c.h"
 
 namespace jadedb::bplustree {
 namespace {
 
 using test::SmallOptions;
+
+// A sealed 4 KiB leaf page `id` at page LSN lsn, its first payload byte set to `mark`.
+std::string MakePage(PageId id, Lsn lsn, char mark = 0) {
+  std::string page(4096, '\0');
+  InitPage(page.data(), 4096, id, PageType::kLeaf, 0, lsn);
+  page[PayloadBegin()] = mark;
+  SealPage(page.data(), 4096);
+  return page;
+}
+
+// Overwrites the second half of page `id` in place with garbage (a torn write).
+void TearInPlace(Env* env, const PageFile& f, PageId id) {
+  std::unique_ptr<RandomRWFile> raw;
+  ASSERT_TRUE(env->NewRandomRWFile(f.PagePath(id), &raw).ok());
+  ASSERT_TRUE(raw->Write(f.PageOffset(id) + 2048, std::string(2048, '\x5a')).ok());
+}
+
+// A DoubleWrite over f that counts the syncs it asks for.
+struct CountingDoubleWrite {
+  CountingDoubleWrite(Env* env, const std::string& dir, PageFile* f)
+      : dw(env, dir, 4096, [this, f] {
+          syncs++;
+          return f->Sync();
+        }) {}
+  int syncs = 0;
+  DoubleWrite dw;
+};
 
 // Tears page `id` in place: the first half keeps its bytes, the second half is garbage.
 void TearPage(const std::string& dir, const BPlusTreeOptions& o, PageId id) {
@@ -68,59 +97,137 @@ TEST(DoubleWriteTest, TornDoubleWriteFileIsIgnored) {
   jadedb::test::TempDir dir;
   Env* env = Env::Default();
   PageFile f(env, dir.path(), 4096, 4096 * 16);
-  DoubleWrite dw(env, dir.path(), 4096);
-  std::string page(4096, '\0');
-  InitPage(page.data(), 4096, 7, PageType::kLeaf, 0, 3);
-  SealPage(page.data(), 4096);
+  CountingDoubleWrite c(env, dir.path(), &f);
+  std::string page = MakePage(7, 3);
   ASSERT_TRUE(f.WritePage(7, page.data()).ok());
-  ASSERT_TRUE(dw.WriteBatch({{7, page.data()}}).ok());
+  ASSERT_TRUE(c.dw.WriteBatch({{7, page.data()}}).ok());
   // Cut the copy in half: it fails its checksum and must not be applied.
   std::string data;
-  ASSERT_TRUE(ReadFileToString(env, dw.path(), &data).ok());
-  ASSERT_TRUE(WriteStringToFile(env, data.substr(0, data.size() - 2048), dw.path(), true).ok());
+  ASSERT_TRUE(ReadFileToString(env, c.dw.path(), &data).ok());
+  ASSERT_TRUE(WriteStringToFile(env, data.substr(0, data.size() - 2048), c.dw.path(), true).ok());
   uint64_t repaired = 99;
-  ASSERT_TRUE(dw.Recover(&f, &repaired).ok());
+  ASSERT_TRUE(c.dw.Recover(&f, &repaired).ok());
   EXPECT_EQ(repaired, 0u);
   std::string buf(4096, '\0');
   EXPECT_TRUE(f.ReadPage(7, buf.data()).ok());
 }
 
-// The file is rewritten in place, so a small batch after a large one leaves stale copies past
-// its count: only the counted ones may be used, and several batches reuse one file.
+// Each slot is rewritten in place, so a small batch after a large one in the same slot leaves
+// stale copies past its count: only the counted ones may be used.
 TEST(DoubleWriteTest, StaleCopiesPastTheCountAreIgnored) {
   jadedb::test::TempDir dir;
   Env* env = Env::Default();
   PageFile f(env, dir.path(), 4096, 4096 * 16);
-  DoubleWrite dw(env, dir.path(), 4096);
-  auto make = [](PageId id, Lsn lsn) {
-    std::string page(4096, '\0');
-    InitPage(page.data(), 4096, id, PageType::kLeaf, 0, lsn);
-    SealPage(page.data(), 4096);
-    return page;
-  };
-  std::string p7 = make(7, 3), p8 = make(8, 3), p9 = make(9, 3), p10 = make(10, 4);
+  CountingDoubleWrite c(env, dir.path(), &f);
+  std::string p7 = MakePage(7, 3), p8 = MakePage(8, 3), p9 = MakePage(9, 3), p10 = MakePage(10, 4);
   for (const std::string* p : {&p7, &p8, &p9}) {
     ASSERT_TRUE(f.WritePage(PageView(p->data(), 4096).id(), p->data()).ok());
   }
-  ASSERT_TRUE(dw.WriteBatch({{7, p7.data()}, {8, p8.data()}, {9, p9.data()}}).ok());
+  ASSERT_TRUE(c.dw.WriteBatch({{7, p7.data()}, {8, p8.data()}, {9, p9.data()}}).ok());
+  // Around the ring back to slot 0.
+  for (size_t i = 1; i < kDoubleWriteSlots; i++) {
+    ASSERT_TRUE(c.dw.WriteBatch({{7, p7.data()}}).ok());
+  }
   ASSERT_TRUE(f.WritePage(10, p10.data()).ok());
-  ASSERT_TRUE(dw.WriteBatch({{10, p10.data()}}).ok());
-  uint64_t size = 0;
-  ASSERT_TRUE(env->GetFileSize(dw.path(), &size).ok());
-  EXPECT_EQ(size, 32u + 3 * 4096);  // not truncated
+  ASSERT_TRUE(c.dw.WriteBatch({{10, p10.data()}}).ok());
   // Tear 8 (only a stale copy exists) and 10 (the counted copy).
-  std::unique_ptr<RandomRWFile> raw;
-  ASSERT_TRUE(env->NewRandomRWFile(f.PagePath(8), &raw).ok());
-  std::string junk(2048, '\x5a');
-  ASSERT_TRUE(raw->Write(f.PageOffset(8) + 2048, junk).ok());
-  ASSERT_TRUE(raw->Write(f.PageOffset(10) + 2048, junk).ok());
+  TearInPlace(env, f, 8);
+  TearInPlace(env, f, 10);
   uint64_t repaired = 0;
-  ASSERT_TRUE(dw.Recover(&f, &repaired).ok());
+  ASSERT_TRUE(c.dw.Recover(&f, &repaired).ok());
   EXPECT_EQ(repaired, 1u);
   std::string buf(4096, '\0');
   EXPECT_TRUE(f.ReadPage(10, buf.data()).ok());
   EXPECT_EQ(buf, p10);
   EXPECT_TRUE(f.ReadPage(8, buf.data()).IsCorruption());
+}
+
+// Batches go round the ring; a torn page is restored from its newest copy (highest page LSN),
+// whichever slot holds it, never from an older one.
+TEST(DoubleWriteTest, TornPageIsRestoredFromItsNewestCopyInTheRing) {
+  jadedb::test::TempDir dir;
+  Env* env = Env::Default();
+  PageFile f(env, dir.path(), 4096, 4096 * 16);
+  CountingDoubleWrite c(env, dir.path(), &f);
+  const std::string old5 = MakePage(5, 10, 'a'), new5 = MakePage(5, 30, 'c'),
+                    mid5 = MakePage(5, 20, 'b'), p6 = MakePage(6, 25);
+  // Slot order: old (slot 0), newest (slot 1), middle (slot 2): the file order must not
+  // decide.
+  ASSERT_TRUE(c.dw.WriteBatch({{5, old5.data()}}).ok());
+  ASSERT_TRUE(c.dw.WriteBatch({{5, new5.data()}, {6, p6.data()}}).ok());
+  ASSERT_TRUE(c.dw.WriteBatch({{5, mid5.data()}}).ok());
+  ASSERT_TRUE(f.WritePage(5, new5.data()).ok());
+  ASSERT_TRUE(f.WritePage(6, p6.data()).ok());
+  uint64_t size = 0;
+  ASSERT_TRUE(env->GetFileSize(c.dw.path(), &size).ok());
+  EXPECT_EQ(size, 2 * c.dw.slot_bytes() + kDoubleWriteHeaderBytes + 4096);
+  TearInPlace(env, f, 5);
+  uint64_t repaired = 0;
+  ASSERT_TRUE(c.dw.Recover(&f, &repaired).ok());
+  EXPECT_EQ(repaired, 1u);
+  std::string buf(4096, '\0');
+  ASSERT_TRUE(f.ReadPage(5, buf.data()).ok());
+  EXPECT_EQ(buf, new5);
+  EXPECT_EQ(c.syncs, 0);  // the ring was never full
+}
+
+// The in-place writes of a batch must be durable before its slot is reused, one trip around
+// the ring later, and not before: one sync per kDoubleWriteSlots batches, none when the caller
+// synced itself.
+TEST(DoubleWriteTest, SlotIsReusedOnlyAfterItsBatchIsSyncedInPlace) {
+  jadedb::test::TempDir dir;
+  Env* env = Env::Default();
+  PageFile f(env, dir.path(), 4096, 4096 * 16);
+  CountingDoubleWrite c(env, dir.path(), &f);
+  const std::string p = MakePage(3, 1);
+  for (size_t i = 0; i < kDoubleWriteSlots; i++) {
+    EXPECT_FALSE(c.dw.NextSlotNeedsInPlaceSync());
+    ASSERT_TRUE(c.dw.WriteBatch({{3, p.data()}}).ok());
+  }
+  EXPECT_EQ(c.syncs, 0);
+  EXPECT_TRUE(c.dw.NextSlotNeedsInPlaceSync());
+  ASSERT_TRUE(c.dw.WriteBatch({{3, p.data()}}).ok());  // reuses slot 0
+  EXPECT_EQ(c.syncs, 1);
+  // That sync covered every batch so far: the next trip needs no sync until it reaches the
+  // first slot written after it.
+  for (size_t i = 1; i < kDoubleWriteSlots; i++) {
+    ASSERT_TRUE(c.dw.WriteBatch({{3, p.data()}}).ok());
+  }
+  EXPECT_EQ(c.syncs, 1);
+  EXPECT_TRUE(c.dw.NextSlotNeedsInPlaceSync());
+  // A sync by the caller covering the first `batches()` batches spares the ring's own.
+  c.dw.InPlaceSyncedThrough(c.dw.batches());
+  EXPECT_FALSE(c.dw.NextSlotNeedsInPlaceSync());
+  ASSERT_TRUE(c.dw.WriteBatch({{3, p.data()}}).ok());
+  EXPECT_EQ(c.syncs, 1);
+  EXPECT_EQ(c.dw.in_place_syncs(), 1u);
+}
+
+// A file written by the single-batch format (version 1: 32-byte header, pages from offset 32)
+// still repairs a torn page after an upgrade.
+TEST(DoubleWriteTest, VersionOneFileIsStillRecovered) {
+  jadedb::test::TempDir dir;
+  Env* env = Env::Default();
+  PageFile f(env, dir.path(), 4096, 4096 * 16);
+  const std::string p4 = MakePage(4, 7, 'x'), p9 = MakePage(9, 8);
+  std::string v1(32, '\0');
+  EncodeFixed32(v1.data(), kDoubleWriteMagic);
+  EncodeFixed32(v1.data() + 4, 1);
+  EncodeFixed32(v1.data() + 8, 4096);
+  EncodeFixed32(v1.data() + 12, 2);
+  EncodeFixed32(v1.data() + 28, crc32c::Mask(crc32c::Value(v1.data(), 28)));
+  v1 += p4 + p9;
+  CountingDoubleWrite c(env, dir.path(), &f);
+  ASSERT_TRUE(WriteStringToFile(env, v1, c.dw.path(), true).ok());
+  ASSERT_TRUE(f.WritePage(4, p4.data()).ok());
+  ASSERT_TRUE(f.WritePage(9, p9.data()).ok());
+  TearInPlace(env, f, 4);
+  uint64_t repaired = 0;
+  ASSERT_TRUE(c.dw.Recover(&f, &repaired).ok());
+  EXPECT_EQ(repaired, 1u);
+  std::string buf(4096, '\0');
+  ASSERT_TRUE(f.ReadPage(4, buf.data()).ok());
+  EXPECT_EQ(buf, p4);
 }
 
 }  // namespace
