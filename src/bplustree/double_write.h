@@ -12,6 +12,12 @@
 // may not be durable in place; a caller that synced the data files itself says so with
 // InPlaceSynced / InPlaceSyncedThrough, which spares that call.
 //
+// A copy leaves out its longest run of zero bytes (in a tree page, the never-used part of the
+// free gap between slots and cells; whole in a fresh page): the slot stores only the bytes
+// around it, so the ring's writes shrink by the pages' unused space. Recovery puts the zeros
+// back and verifies the page. The pages themselves are written as they are: WAL redo relies
+// on the file holding exactly the bytes the pool had.
+//
 // Thread safety: calls are serialized by the caller (the buffer pool's flush mutex).
 #pragma once
 
