@@ -46,8 +46,9 @@ struct BPlusTreeOptions {
   // Pages are written to doublewrite.jdb and synced before their in-place write, so a torn
   // page write can be repaired on recovery.
   bool double_write = true;
-  // The background flusher writes dirty pages every flusher_interval_ms (0 = no thread:
-  // pages are written on eviction, checkpoint and close only).
+  // The background flusher writes the oldest dirty pages every flusher_interval_ms (not while
+  // evictions are writing pages anyway) and cleans the LRU tails when misses find them dirty
+  // (0 = no thread: pages are written on eviction, checkpoint and close only).
   uint64_t flusher_interval_ms = 1000;
   // Background read-ahead threads serving BufferPool::Prefetch (0 = Prefetch is a no-op).
   uint32_t prefetch_threads = 1;
