@@ -171,7 +171,7 @@ struct BPlusTreeOptions {
   // in a 1M-key fill, with no measurable gain in fill speed.
   uint64_t checkpoint_interval_ms = 30'000;
   uint64_t checkpoint_wal_bytes = 64ull << 20;
-  // Pages go through the double-write file (a ring of 16 batches of up to 256 pages, each page
+  // Pages go through the double-write file (a ring of 8 batches of up to 256 pages, each page
   // without its longest run of zero bytes) before their in-place write, so a torn page write
   // (power loss mid-write) is repaired on recovery. Turning it off removes those writes (up to
   // half the page write traffic) and is safe only on storage with atomic page-sized writes.
