@@ -28,7 +28,8 @@ std::unique_ptr<IndexSearch> IndexSearch::Build(const Block& index, const Compar
   if (count >= 2) {
     BlockCursor it(&index, comparator);
     it.SeekToRestart(count - 2);
-    if (!it.Valid()) return nullptr;
+    // A damaged block can decode differently from its restart point than in sequence.
+    if (!it.Valid() || it.key().size() < 8) return nullptr;
     before_last.assign(it.key().data(), it.key().size() - 8);
     const size_t n = std::min(first.size(), before_last.size());
     size_t common = 0;
@@ -37,8 +38,13 @@ std::unique_ptr<IndexSearch> IndexSearch::Build(const Block& index, const Compar
   }
   search->keys_.reserve(count - 1);
   BlockCursor it(&index, comparator);
+  const std::string_view common = search->common_;
   for (it.SeekToFirst(); it.Valid() && search->keys_.size() + 1 < count; it.Next()) {
-    search->keys_.push_back(search->Summary(it.key().substr(0, it.key().size() - 8)));
+    // Summary needs every summarized key to start with common_: sorted keys do, keys of a
+    // damaged block may not (nor be 8 bytes long): then no summaries, plain binary search.
+    const std::string_view key = it.key();
+    if (key.size() < 8 + common.size() || key.substr(0, common.size()) != common) return nullptr;
+    search->keys_.push_back(search->Summary(key.substr(0, key.size() - 8)));
   }
   if (!it.status().ok() || search->keys_.size() + 1 != count) return nullptr;
   const uint32_t summarized = count - 1;
