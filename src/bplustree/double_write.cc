@@ -64,7 +64,7 @@ Status DoubleWrite::WriteBatch(const std::vector<std::pair<PageId, const char*>>
     s = sync_in_place_();
     if (!s.ok()) return s;
     in_place_syncs_++;
-    synced_through_ = batches_;
+    InPlaceSynced();
   }
   const uint64_t batch = batches_ + 1;
   // Reserved first: h must stay valid while the copies are appended.

@@ -22,11 +22,12 @@ std::string MakePage(PageId id, Lsn lsn, char mark = 0) {
   return page;
 }
 
-// Overwrites the second half of page `id` in place with garbage (a torn write).
+// Tears page `id` in place: the first half keeps its bytes, the second half is garbage.
 void TearInPlace(Env* env, const PageFile& f, PageId id) {
   std::unique_ptr<RandomRWFile> raw;
   ASSERT_TRUE(env->NewRandomRWFile(f.PagePath(id), &raw).ok());
-  ASSERT_TRUE(raw->Write(f.PageOffset(id) + 2048, std::string(2048, '\x5a')).ok());
+  const uint32_t half = f.page_size() / 2;
+  ASSERT_TRUE(raw->Write(f.PageOffset(id) + half, std::string(half, '\x5a')).ok());
 }
 
 // A DoubleWrite over f that counts the syncs it asks for.
@@ -40,13 +41,10 @@ struct CountingDoubleWrite {
   DoubleWrite dw;
 };
 
-// Tears page `id` in place: the first half keeps its bytes, the second half is garbage.
+// TearInPlace on the store in dir.
 void TearPage(const std::string& dir, const BPlusTreeOptions& o, PageId id) {
   PageFile f(Env::Default(), dir, o.page_size, o.segment_file_bytes);
-  std::unique_ptr<RandomRWFile> raw;
-  ASSERT_TRUE(Env::Default()->NewRandomRWFile(f.PagePath(id), &raw).ok());
-  std::string junk(o.page_size / 2, '\x5a');
-  ASSERT_TRUE(raw->Write(f.PageOffset(id) + o.page_size / 2, junk).ok());
+  TearInPlace(Env::Default(), f, id);
 }
 
 TEST(DoubleWriteTest, TornPageIsRepairedFromTheDoubleWriteCopy) {
